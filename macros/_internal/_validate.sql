@@ -1,0 +1,145 @@
+{#- Argument validation shared by the public macros. Every message names the macro, the
+    argument, the value received and what is allowed. -#}
+
+{% macro _fail(macro_name, argument, value, allowed) %}
+    {{ exceptions.raise_compiler_error(
+        macro_name ~ ": " ~ argument ~ " must be " ~ allowed ~ "; got " ~ (value | tojson)) }}
+{% endmacro %}
+
+
+{% macro _validate_choice(macro_name, argument, value, choices) %}
+    {%- if value is not string or value | lower not in choices -%}
+        {{ dbt_activation._fail(macro_name, argument, value,
+            "one of " ~ ("'" ~ choices | join("', '") ~ "'")) }}
+    {%- endif -%}
+    {{ return(value | lower) }}
+{% endmacro %}
+
+
+{#- A column name: a plain SQL identifier (it is interpolated into SQL as is). -#}
+{% macro _validate_identifier(macro_name, argument, value) %}
+    {%- if value is not string or not modules.re.match('^[A-Za-z_][A-Za-z0-9_]*$', value) -%}
+        {{ dbt_activation._fail(macro_name, argument, value,
+            "a column name (letters, digits and underscores, not starting with a digit)") }}
+    {%- endif -%}
+    {{ return(value) }}
+{% endmacro %}
+
+
+{#- A relation argument: a ref(), source() or api.Relation, not a string. -#}
+{% macro _validate_relation(macro_name, argument, value) %}
+    {%- if value is none or value is string or value.identifier is not defined -%}
+        {{ dbt_activation._fail(macro_name, argument, value,
+            "a relation such as ref('my_model') or source('app', 'events')") }}
+    {%- endif -%}
+{% endmacro %}
+
+
+{% macro _validate_string_list(macro_name, argument, value, allow_empty=false) %}
+    {%- if value is string or value is mapping or value is not iterable -%}
+        {{ dbt_activation._fail(macro_name, argument, value, "a list of strings") }}
+    {%- endif -%}
+    {%- if not allow_empty and value | length == 0 -%}
+        {{ dbt_activation._fail(macro_name, argument, value, "a non-empty list of strings") }}
+    {%- endif -%}
+    {%- for item in value -%}
+        {%- if item is not string or item | length == 0 -%}
+            {{ dbt_activation._fail(macro_name, argument, value,
+                "a list of non-empty strings") }}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if value | unique | list | length != value | length -%}
+        {{ dbt_activation._fail(macro_name, argument, value, "a list without duplicates") }}
+    {%- endif -%}
+    {{ return(value | list) }}
+{% endmacro %}
+
+
+{% macro _validate_non_negative_int(macro_name, argument, value) %}
+    {%- set text = value | string -%}
+    {%- if value is boolean or not modules.re.match('^[0-9]+$', text) -%}
+        {{ dbt_activation._fail(macro_name, argument, value, "a whole number of days >= 0") }}
+    {%- endif -%}
+    {{ return(text | int) }}
+{% endmacro %}
+
+
+{#- A date given as 'YYYY-MM-DD' (or a date object); none passes through. -#}
+{% macro _validate_date(macro_name, argument, value) %}
+    {%- if value is none or value == '' -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set text = value | string -%}
+    {%- if not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', text) -%}
+        {{ dbt_activation._fail(macro_name, argument, value, "a date 'YYYY-MM-DD' or null") }}
+    {%- endif -%}
+    {%- set parsed = modules.datetime.datetime.strptime(text, '%Y-%m-%d') -%}
+    {{ return(text) }}
+{% endmacro %}
+
+
+{#- Time zones are interpolated into SQL, so only IANA-style names pass; where the engine
+    can list its zones (see _known_timezones) the name must be one of them. -#}
+{% macro _validate_timezone(macro_name, argument, value) %}
+    {%- if value is not string or not modules.re.match('^[A-Za-z][A-Za-z0-9_+/-]*$', value) -%}
+        {{ dbt_activation._fail(macro_name, argument, value,
+            "an IANA time zone name such as 'UTC' or 'Asia/Seoul'") }}
+    {%- endif -%}
+    {%- set known = dbt_activation._known_timezones() -%}
+    {%- if known is not none and value not in known -%}
+        {{ dbt_activation._fail(macro_name, argument, value,
+            "a time zone this database knows, such as 'UTC' or 'Asia/Seoul'") }}
+    {%- endif -%}
+    {{ return(value) }}
+{% endmacro %}
+
+
+{#- The names of the time zones the engine knows, or none where it cannot list them. -#}
+{% macro _known_timezones() %}
+    {{ return(adapter.dispatch('_known_timezones', 'dbt_activation')()) }}
+{% endmacro %}
+
+{% macro default___known_timezones() %}
+    {{ return(none) }}
+{% endmacro %}
+
+{#- DuckDB lists its ICU zones in a table function. -#}
+{% macro duckdb___known_timezones() %}
+    {%- if not execute -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set result = run_query('select name from pg_timezone_names()') -%}
+    {{ return(result.columns[0].values() | list) }}
+{% endmacro %}
+
+{#- PostgreSQL lists its zones in a catalog view. -#}
+{% macro postgres___known_timezones() %}
+    {%- if not execute -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set result = run_query('select name from pg_timezone_names') -%}
+    {{ return(result.columns[0].values() | list) }}
+{% endmacro %}
+
+
+{#- Columns that the macro reads must exist in the relation. Checked when the relation
+    exists at compile time (it does when dbt builds the DAG in order); skipped otherwise. -#}
+{% macro _validate_columns(macro_name, relation, arguments) %}
+    {%- if not execute -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set existing = adapter.get_relation(
+        database=relation.database, schema=relation.schema, identifier=relation.identifier) -%}
+    {%- if existing is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set names = adapter.get_columns_in_relation(existing) | map(attribute='name')
+        | map('lower') | list -%}
+    {%- for argument, column in arguments.items() -%}
+        {%- if column | lower not in names -%}
+            {{ exceptions.raise_compiler_error(
+                macro_name ~ ": " ~ argument ~ " must be a column of " ~ relation
+                ~ " (" ~ names | join(', ') ~ "); got " ~ (column | tojson)) }}
+        {%- endif -%}
+    {%- endfor -%}
+{% endmacro %}

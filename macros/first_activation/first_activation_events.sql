@@ -1,0 +1,361 @@
+{#-
+    first_activation_events: per user, the first visit and the FIRST occurrence of each key
+    event at or after it, with the elapsed hours and days (1-based) precomputed.
+
+    A model file holding only this call is a complete incremental model. Each incremental
+    run reads the events since the latest first occurrence already stored minus the
+    lookback (activation__lookback_days), plus the whole history of any key event that was
+    added to `key_events` and of any user whose first visit is new or changed, and merges
+    the earlier of the stored and the newly seen occurrence per (user_id, event_name).
+-#}
+{% macro first_activation_events(
+    events,
+    users,
+    key_events,
+    user_id='user_id',
+    event_name='event_name',
+    event_at='datetime',
+    first_visit_at='first_datetime',
+    first_visit_event='first_visit',
+    timezone=none,
+    lookback_days=none
+) %}
+    {%- set macro_name = 'first_activation_events' -%}
+    {%- do dbt_activation._validate_relation(macro_name, 'events', events) -%}
+    {%- do dbt_activation._validate_relation(macro_name, 'users', users) -%}
+    {%- set key_events = dbt_activation._validate_string_list(macro_name, 'key_events', key_events) -%}
+    {%- for argument, value in {
+        'user_id': user_id, 'event_name': event_name, 'event_at': event_at,
+        'first_visit_at': first_visit_at}.items() -%}
+        {%- do dbt_activation._validate_identifier(macro_name, argument, value) -%}
+    {%- endfor -%}
+    {%- if first_visit_event is not string or first_visit_event | length == 0 -%}
+        {%- do dbt_activation._fail(macro_name, 'first_visit_event', first_visit_event,
+            'a non-empty string') -%}
+    {%- endif -%}
+    {%- if first_visit_event in key_events -%}
+        {%- do dbt_activation._fail(macro_name, 'key_events', key_events,
+            "a list that does not contain first_visit_event '" ~ first_visit_event
+            ~ "' (the first visit row comes from `users`)") -%}
+    {%- endif -%}
+    {%- for name in key_events + [first_visit_event] -%}
+        {%- if "'" in name -%}
+            {%- do dbt_activation._fail(macro_name, 'key_events', key_events,
+                'event names without single quotes') -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- set timezone = dbt_activation._validate_timezone(macro_name, 'timezone',
+        dbt_activation._activation_var('activation__timezone', timezone)) -%}
+    {%- set lookback_days = dbt_activation._validate_non_negative_int(macro_name, 'lookback_days',
+        dbt_activation._activation_var('activation__lookback_days', lookback_days)) -%}
+    {%- do dbt_activation._validate_columns(macro_name, events,
+        {'user_id': user_id, 'event_name': event_name, 'event_at': event_at}) -%}
+    {%- do dbt_activation._validate_columns(macro_name, users,
+        {'user_id': user_id, 'first_visit_at': first_visit_at}) -%}
+
+    {%- do dbt_activation._first_activation_config(key_events, first_visit_event) -%}
+
+    {{ return(adapter.dispatch('first_activation_events', 'dbt_activation')(
+        events=events, users=users, key_events=key_events, user_id=user_id,
+        event_name=event_name, event_at=event_at, first_visit_at=first_visit_at,
+        first_visit_event=first_visit_event, timezone=timezone, lookback_days=lookback_days)) }}
+{% endmacro %}
+
+
+{% macro default__first_activation_events(
+    events, users, key_events, user_id, event_name, event_at, first_visit_at,
+    first_visit_event, timezone, lookback_days
+) %}
+{%- set incremental = is_incremental() -%}
+{%- if incremental -%}
+    {%- set plan = dbt_activation._first_activation_plan(
+        users, key_events, user_id, first_visit_at, first_visit_event, timezone,
+        lookback_days) -%}
+{%- endif -%}
+{%- set key_event_list = "'" ~ key_events | join("', '") ~ "'" -%}
+
+with users_source as (
+
+    select
+        {{ user_id }} as user_id,
+        {{ first_visit_at }} as first_visit_at
+    from {{ users }}
+    where {{ user_id }} is not null and {{ first_visit_at }} is not null
+
+),
+
+events_source as (
+
+    select
+        {{ user_id }} as user_id,
+        {{ event_name }} as event_name,
+        {{ event_at }} as event_at
+    from {{ events }}
+    where
+        {{ user_id }} is not null
+        and {{ event_at }} is not null
+        and {{ event_name }} in ({{ key_event_list }})
+        {%- if incremental %}
+        and (
+            {{ event_at }} >= {{ plan.scan_from }}
+            {%- if plan.backfill_events %}
+            or {{ event_name }} in ('{{ plan.backfill_events | join("', '") }}')
+            {%- endif %}
+        )
+        {%- endif %}
+
+),
+
+first_visits as (
+
+    select
+        user_id,
+        first_visit_at,
+        {{ dbt_activation._local_timestamp('first_visit_at', timezone) }} as first_visit_datetime
+    from users_source
+
+),
+
+{%- if incremental %}
+
+stored_first_visits as (
+
+    select
+        user_id,
+        first_visit_datetime
+    from {{ this }}
+    where event_name = '{{ first_visit_event }}'
+
+),
+
+-- users new to the model, or whose first visit moved: all their rows are rewritten
+changed_users as (
+
+    select first_visits.user_id
+    from first_visits
+    left join stored_first_visits
+        on first_visits.user_id = stored_first_visits.user_id
+    where
+        stored_first_visits.user_id is null
+        or stored_first_visits.first_visit_datetime <> first_visits.first_visit_datetime
+
+),
+{%- endif %}
+
+-- earliest occurrence of each key event at or after the user's first visit
+seen_occurrences as (
+
+    select
+        events_source.user_id,
+        events_source.event_name,
+        min({{ dbt_activation._local_timestamp('events_source.event_at', timezone) }}) as datetime
+    from events_source
+    inner join first_visits
+        on events_source.user_id = first_visits.user_id
+    where events_source.event_at >= first_visits.first_visit_at
+    group by events_source.user_id, events_source.event_name
+
+),
+
+{%- if incremental %}
+
+-- for users whose first visit did not change, the stored occurrence stays valid and wins
+-- when it is earlier than what this run saw
+stored_occurrences as (
+
+    select
+        stored.user_id,
+        stored.event_name,
+        stored.datetime
+    from {{ this }} as stored
+    inner join seen_occurrences
+        on
+            stored.user_id = seen_occurrences.user_id
+            and stored.event_name = seen_occurrences.event_name
+    left join changed_users
+        on stored.user_id = changed_users.user_id
+    where changed_users.user_id is null
+
+),
+
+first_occurrences as (
+
+    select
+        user_id,
+        event_name,
+        min(datetime) as datetime
+    from (
+        select user_id, event_name, datetime from seen_occurrences
+        union all
+        select user_id, event_name, datetime from stored_occurrences
+    ) as occurrences
+    group by user_id, event_name
+
+),
+{%- else %}
+
+first_occurrences as (
+
+    select * from seen_occurrences
+
+),
+{%- endif %}
+
+first_visit_rows as (
+
+    select
+        first_visits.user_id,
+        '{{ first_visit_event }}' as event_name,
+        first_visits.first_visit_datetime as datetime
+    from first_visits
+    {%- if incremental %}
+    inner join changed_users
+        on first_visits.user_id = changed_users.user_id
+    {%- endif %}
+
+),
+
+final as (
+
+    select
+        cast(activations.datetime as date) as date,
+        activations.datetime,
+        activations.user_id,
+        activations.event_name,
+        cast(first_visits.first_visit_datetime as date) as first_visit_date,
+        first_visits.first_visit_datetime,
+        {#- datediff counts hour (day) boundaries crossed, which is the difference of the
+            hour- (day-) truncated timestamps on every engine -#}
+        {{ dbt.datediff('first_visits.first_visit_datetime', 'activations.datetime', 'hour') }} + 1
+            as hours_from_first_visit,
+        {{ dbt.datediff(
+            'cast(first_visits.first_visit_datetime as date)',
+            'cast(activations.datetime as date)', 'day') }} + 1
+            as days_from_first_visit
+    from (
+        select user_id, event_name, datetime from first_visit_rows
+        union all
+        select user_id, event_name, datetime from first_occurrences
+    ) as activations
+    inner join first_visits
+        on activations.user_id = first_visits.user_id
+
+)
+
+select * from final
+{% endmacro %}
+
+
+{#- Incremental plan, decided at compile time from the stored table (a small query on the
+    model itself plus one on `users`), and logged:
+    - scan_from: a timestamp literal; events at or after it are read. It is the latest
+      stored first occurrence minus the lookback (minus one more day, so that no time zone
+      offset can push an event out of the window), or the first visit of a user that is
+      new to the model or whose first visit changed, whichever is earlier.
+    - backfill_events: key events with no stored row yet (just added to key_events, or
+      never seen): read from the whole history. -#}
+{% macro _first_activation_plan(
+    users, key_events, user_id, first_visit_at, first_visit_event, timezone, lookback_days
+) %}
+    {%- if not execute -%}
+        {{ return({'scan_from': "cast('1970-01-01' as " ~ dbt.type_timestamp() ~ ")",
+                   'backfill_events': []}) }}
+    {%- endif -%}
+    {%- set stored_query -%}
+        select event_name, max(datetime) as latest
+        from {{ this }}
+        group by event_name
+    {%- endset -%}
+    {%- set stored = run_query(stored_query) -%}
+    {%- set stored_events = stored.columns[0].values() | list -%}
+    {%- set latest = stored.columns[1].values() | reject('none') | list -%}
+    {%- set backfill_events = key_events | reject('in', stored_events) | list -%}
+    {%- set removed_events = stored_events | reject('in', key_events + [first_visit_event]) | list -%}
+
+    {%- set changed_query -%}
+        select min(users_source.{{ first_visit_at }}) as earliest
+        from {{ users }} as users_source
+        left join (
+            select user_id, first_visit_datetime
+            from {{ this }}
+            where event_name = '{{ first_visit_event }}'
+        ) as stored
+            on users_source.{{ user_id }} = stored.user_id
+        where
+            users_source.{{ user_id }} is not null
+            and users_source.{{ first_visit_at }} is not null
+            and (
+                stored.user_id is null
+                or stored.first_visit_datetime
+                <> {{ dbt_activation._local_timestamp('users_source.' ~ first_visit_at, timezone) }}
+            )
+    {%- endset -%}
+    {%- set earliest_changed = run_query(changed_query).columns[0].values()[0] -%}
+
+    {%- set candidates = [] -%}
+    {%- if latest | length > 0 -%}
+        {%- set latest_local = latest | max -%}
+        {%- do candidates.append(modules.datetime.datetime.combine(
+            latest_local.date() if latest_local.date is defined else latest_local,
+            modules.datetime.time()) - modules.datetime.timedelta(days=lookback_days + 1)) -%}
+    {%- endif -%}
+    {%- if earliest_changed is not none -%}
+        {%- do candidates.append(earliest_changed.replace(tzinfo=none)) -%}
+    {%- endif -%}
+    {%- if candidates | length == 0 -%}
+        {#- empty table: everything is new -#}
+        {%- set scan_from = modules.datetime.datetime(1970, 1, 1) -%}
+    {%- else -%}
+        {%- set scan_from = candidates | min -%}
+    {%- endif -%}
+
+    {{ log("first_activation_events " ~ this ~ ": incremental run reading events since "
+        ~ scan_from ~ (", backfilling " ~ backfill_events | join(', ') if backfill_events else "")
+        ~ (", removing " ~ removed_events | join(', ') if removed_events else ""), info=true) }}
+    {{ return({'scan_from': dbt_activation._timestamp_literal(scan_from),
+               'backfill_events': backfill_events}) }}
+{% endmacro %}
+
+
+{#- Model configuration. The model merges on its grain (user_id, event_name); a post-hook
+    removes rows that no run re-emits: key events taken out of `key_events`, and rows of a
+    user whose first visit moved (they carry the old first visit). Override any of it with
+    a config() call placed after the macro call in the model file. -#}
+{% macro _first_activation_config(key_events, first_visit_event) %}
+    {%- set cleanup -%}
+        delete from {{ '{{ this }}' }} as stored
+        where
+            stored.event_name not in ('{{ (key_events + [first_visit_event]) | join("', '") }}')
+            or exists (
+                select 1
+                from {{ '{{ this }}' }} as current_first_visit
+                where
+                    current_first_visit.event_name = '{{ first_visit_event }}'
+                    and current_first_visit.user_id = stored.user_id
+                    and current_first_visit.first_visit_datetime <> stored.first_visit_datetime
+            )
+    {%- endset -%}
+    {{ return(adapter.dispatch('_first_activation_config', 'dbt_activation')(cleanup)) }}
+{% endmacro %}
+
+{% macro default___first_activation_config(cleanup) %}
+    {%- do config(
+        materialized='incremental',
+        incremental_strategy='merge',
+        unique_key=['user_id', 'event_name'],
+        post_hook=[cleanup],
+    ) -%}
+{% endmacro %}
+
+{#- BigQuery: partitioned by the event date and clustered by the merge key, so a run's
+    merge and a reader's filter on date and event_name prune what they scan. -#}
+{% macro bigquery___first_activation_config(cleanup) %}
+    {%- do config(
+        materialized='incremental',
+        incremental_strategy='merge',
+        unique_key=['user_id', 'event_name'],
+        partition_by={'field': 'date', 'data_type': 'date', 'granularity': 'day'},
+        cluster_by=['event_name', 'user_id'],
+        post_hook=[cleanup],
+    ) -%}
+{% endmacro %}

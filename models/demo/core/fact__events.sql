@@ -1,0 +1,21 @@
+with events as (
+
+    select * from {{ ref('stg_app__events') }}
+
+),
+
+final as (
+
+    select
+        event_id,
+        user_id,
+        event_name,
+        country,
+        device_os,
+        cast(event_at as date) as date,
+        event_at as datetime
+    from events
+
+)
+
+select * from final

@@ -122,9 +122,10 @@
 {% endmacro %}
 
 
-{#- Columns that the macro reads must exist in the relation. Checked when the relation
-    exists at compile time (it does when dbt builds the DAG in order); skipped otherwise. -#}
-{% macro _validate_columns(macro_name, relation, arguments) %}
+{#- Columns that the macro reads must exist in the relation. `pairs` is a list of
+    [argument, column]. Checked when the relation exists at compile time (it does when dbt
+    builds the DAG in order); skipped otherwise. -#}
+{% macro _validate_columns(macro_name, relation, pairs) %}
     {%- if not execute -%}
         {{ return(none) }}
     {%- endif -%}
@@ -135,10 +136,10 @@
     {%- endif -%}
     {%- set names = adapter.get_columns_in_relation(existing) | map(attribute='name')
         | map('lower') | list -%}
-    {%- for argument, column in arguments.items() -%}
+    {%- for argument, column in pairs -%}
         {%- if column | lower not in names -%}
             {{ exceptions.raise_compiler_error(
-                macro_name ~ ": " ~ argument ~ " must be a column of " ~ relation
+                macro_name ~ ": " ~ argument ~ " must name a column of " ~ relation
                 ~ " (" ~ names | join(', ') ~ "); got " ~ (column | tojson)) }}
         {%- endif -%}
     {%- endfor -%}

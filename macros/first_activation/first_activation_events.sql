@@ -49,9 +49,9 @@
     {%- set lookback_days = dbt_activation._validate_non_negative_int(macro_name, 'lookback_days',
         dbt_activation._activation_var('activation__lookback_days', lookback_days)) -%}
     {%- do dbt_activation._validate_columns(macro_name, events,
-        {'user_id': user_id, 'event_name': event_name, 'event_at': event_at}) -%}
+        [['user_id', user_id], ['event_name', event_name], ['event_at', event_at]]) -%}
     {%- do dbt_activation._validate_columns(macro_name, users,
-        {'user_id': user_id, 'first_visit_at': first_visit_at}) -%}
+        [['user_id', user_id], ['first_visit_at', first_visit_at]]) -%}
 
     {%- do dbt_activation._first_activation_config(key_events, first_visit_event) -%}
 

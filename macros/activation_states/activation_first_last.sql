@@ -1,0 +1,119 @@
+{#-
+    activation_first_last: the small per-user FirstLast model of an activity fact: the
+    user's first and most recent activity instants. One FirstLast serves every grain of the
+    same source (periods are derived from the instants by activation_states).
+
+    Incremental: a run reads the source from the latest stored activity minus the lookback
+    (activation__lookback_days) and merges min / max per user.
+-#}
+{% macro activation_first_last(source, user_id='user_id', activity_at='datetime', lookback_days=none) %}
+    {%- set macro_name = 'activation_first_last' -%}
+    {%- do dbt_activation._validate_relation(macro_name, 'source', source) -%}
+    {%- do dbt_activation._validate_identifier(macro_name, 'user_id', user_id) -%}
+    {%- do dbt_activation._validate_identifier(macro_name, 'activity_at', activity_at) -%}
+    {%- set lookback_days = dbt_activation._validate_non_negative_int(macro_name, 'lookback_days',
+        dbt_activation._activation_var('activation__lookback_days', lookback_days)) -%}
+    {%- do dbt_activation._validate_columns(macro_name, source,
+        [['user_id', user_id], ['activity_at', activity_at]]) -%}
+    {%- do dbt_activation._first_last_config() -%}
+
+    {{ return(adapter.dispatch('activation_first_last', 'dbt_activation')(
+        source=source, user_id=user_id, activity_at=activity_at, lookback_days=lookback_days)) }}
+{% endmacro %}
+
+
+{% macro default__activation_first_last(source, user_id, activity_at, lookback_days) %}
+{%- set incremental = is_incremental() -%}
+{%- if incremental -%}
+    {%- set scan_from = dbt_activation._first_last_scan_from(lookback_days) -%}
+{%- endif %}
+
+with activity as (
+
+    select
+        {{ user_id }} as user_id,
+        {{ activity_at }} as activity_at
+    from {{ source }}
+    where
+        {{ user_id }} is not null
+        and {{ activity_at }} is not null
+        {%- if incremental and scan_from is not none %}
+        and {{ activity_at }} >= {{ scan_from }}
+        {%- endif %}
+
+),
+
+seen as (
+
+    select
+        user_id,
+        min(activity_at) as first_active_at,
+        max(activity_at) as last_active_at
+    from activity
+    group by user_id
+
+),
+
+{%- if incremental %}
+
+final as (
+
+    select
+        seen.user_id,
+        case
+            when stored.first_active_at < seen.first_active_at then stored.first_active_at
+            else seen.first_active_at
+        end as first_active_at,
+        case
+            when stored.last_active_at > seen.last_active_at then stored.last_active_at
+            else seen.last_active_at
+        end as last_active_at
+    from seen
+    left join {{ this }} as stored
+        on seen.user_id = stored.user_id
+
+)
+{%- else %}
+
+final as (
+
+    select * from seen
+
+)
+{%- endif %}
+
+select * from final
+{% endmacro %}
+
+
+{#- The first instant an incremental run reads: the latest stored activity minus the
+    lookback, as a literal (so that engines prune partitions of the source). -#}
+{% macro _first_last_scan_from(lookback_days) %}
+    {%- if not execute -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set latest = run_query('select max(last_active_at) from ' ~ this).columns[0].values()[0] -%}
+    {%- if latest is none -%}
+        {{ log("activation_first_last " ~ this ~ ": table is empty, reading all activity", info=true) }}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set scan_from = latest.replace(tzinfo=none) - modules.datetime.timedelta(days=lookback_days) -%}
+    {{ log("activation_first_last " ~ this ~ ": incremental run reading activity since " ~ scan_from, info=true) }}
+    {{ return(dbt_activation._timestamp_literal(scan_from)) }}
+{% endmacro %}
+
+
+{% macro _first_last_config() %}
+    {{ return(adapter.dispatch('_first_last_config', 'dbt_activation')()) }}
+{% endmacro %}
+
+{% macro default___first_last_config() %}
+    {%- do config(materialized='incremental', incremental_strategy='merge', unique_key='user_id') -%}
+{% endmacro %}
+
+{#- BigQuery: one row per user, updated anywhere by a run: clustered by user, not partitioned. -#}
+{% macro bigquery___first_last_config() %}
+    {%- do config(
+        materialized='incremental', incremental_strategy='merge', unique_key='user_id',
+        cluster_by=['user_id']) -%}
+{% endmacro %}

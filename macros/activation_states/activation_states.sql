@@ -1,0 +1,518 @@
+{#-
+    activation_states: one row per user and period (day, week or month) where the user is
+    active, or was active in the previous period and is not now (the churn row), with the
+    state, the transition from the previous period, the current streak, the periods since
+    the last active period, the length of the inactive gap, the first active period, the
+    active periods so far and, optionally, attributes of the period's first activity.
+
+    Incremental: a run rewrites the periods from a window start w0 (the period of the
+    latest stored period minus the lookback, activation__lookback_days) for the users it
+    touches: users active since w0 and users active in the period before w0. Each of them
+    is continued from their last stored row before w0 (its state, streak and count), so
+    the run reads the new activity and the stored rows of those users, and merges on
+    (user_id, period_start).
+-#}
+{% macro activation_states(
+    source,
+    first_last,
+    grain,
+    user_id='user_id',
+    activity_at='datetime',
+    timezone=none,
+    week_start=none,
+    attributes=[],
+    lookback_days=none,
+    as_of=none
+) %}
+    {%- set macro_name = 'activation_states' -%}
+    {%- do dbt_activation._validate_relation(macro_name, 'source', source) -%}
+    {%- do dbt_activation._validate_relation(macro_name, 'first_last', first_last) -%}
+    {%- set grain = dbt_activation._validate_choice(macro_name, 'grain', grain, ['day', 'week', 'month']) -%}
+    {%- do dbt_activation._validate_identifier(macro_name, 'user_id', user_id) -%}
+    {%- do dbt_activation._validate_identifier(macro_name, 'activity_at', activity_at) -%}
+    {%- set attributes = dbt_activation._validate_string_list(macro_name, 'attributes', attributes,
+        allow_empty=true) -%}
+    {%- set reserved = dbt_activation._activation_state_columns() -%}
+    {%- for attribute in attributes -%}
+        {%- do dbt_activation._validate_identifier(macro_name, 'attributes', attribute) -%}
+        {%- if attribute | lower in reserved -%}
+            {%- do dbt_activation._fail(macro_name, 'attributes', attributes,
+                'columns whose names differ from the output columns (' ~ reserved | join(', ') ~ ')') -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- set timezone = dbt_activation._validate_timezone(macro_name, 'timezone',
+        dbt_activation._activation_var('activation__timezone', timezone)) -%}
+    {%- set week_start = dbt_activation._validate_choice(macro_name, 'week_start',
+        dbt_activation._activation_var('activation__week_start', week_start), ['monday', 'sunday']) -%}
+    {%- set lookback_days = dbt_activation._validate_non_negative_int(macro_name, 'lookback_days',
+        dbt_activation._activation_var('activation__lookback_days', lookback_days)) -%}
+    {%- set as_of = dbt_activation._validate_date(macro_name, 'as_of',
+        dbt_activation._activation_var('activation__as_of', as_of)) -%}
+    {%- set source_columns = [['user_id', user_id], ['activity_at', activity_at]] -%}
+    {%- for attribute in attributes -%}
+        {%- do source_columns.append(['attributes', attribute]) -%}
+    {%- endfor -%}
+    {%- do dbt_activation._validate_columns(macro_name, source, source_columns) -%}
+    {%- do dbt_activation._validate_columns(macro_name, first_last,
+        [['first_last (a model built by activation_first_last)', 'last_active_at']]) -%}
+
+    {%- do dbt_activation._activation_states_config(grain) -%}
+
+    {{ return(adapter.dispatch('activation_states', 'dbt_activation')(
+        source=source, first_last=first_last, grain=grain, user_id=user_id,
+        activity_at=activity_at, timezone=timezone, week_start=week_start,
+        attributes=attributes, lookback_days=lookback_days, as_of=as_of)) }}
+{% endmacro %}
+
+
+{% macro _activation_state_columns() %}
+    {{ return(['period_start', 'user_id', 'activation_state', 'previous_state', 'state_transition',
+        'is_active', 'active_streak', 'periods_since_last_active', 'inactive_periods',
+        'first_active_period', 'lifetime_active_periods']) }}
+{% endmacro %}
+
+
+{#- The as-of period: the period of `as_of`, or of the latest activity in first_last. -#}
+{% macro _as_of_period_sql(first_last, grain, timezone, week_start, as_of) -%}
+    {%- if as_of is not none -%}
+        select {{ dbt_activation._period_start(dbt_activation._date_literal(
+            modules.datetime.datetime.strptime(as_of, '%Y-%m-%d')), grain, week_start) }} as as_of_period
+    {%- else -%}
+        select {{ dbt_activation._period_start('latest_at', grain, week_start) }} as as_of_period
+        from (
+            select max({{ dbt_activation._local_timestamp('last_active_at', timezone) }}) as latest_at
+            from {{ first_last }}
+        ) as latest
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro default__activation_states(
+    source, first_last, grain, user_id, activity_at, timezone, week_start, attributes,
+    lookback_days, as_of
+) %}
+{%- set plan = dbt_activation._activation_states_plan(grain, week_start, lookback_days, as_of) -%}
+{%- set windowed = plan.window_start is not none -%}
+{%- set int_type = dbt.type_bigint() -%}
+
+with as_of as (
+
+    {{ dbt_activation._as_of_period_sql(first_last, grain, timezone, week_start, as_of) }}
+
+),
+
+activity as (
+
+    select
+        {{ user_id }} as user_id,
+        {%- for attribute in attributes %}
+        {{ attribute }},
+        {%- endfor %}
+        {{ dbt_activation._local_timestamp(activity_at, timezone) }} as active_at
+    from {{ source }}
+    where
+        {{ user_id }} is not null
+        and {{ activity_at }} is not null
+        {%- if windowed %}
+        and {{ activity_at }} >= {{ plan.scan_from }}
+        {%- endif %}
+
+),
+
+activity_periods as (
+
+    select
+        activity.*,
+        {{ dbt_activation._period_start('active_at', grain, week_start) }} as period_start
+    from activity
+
+),
+
+-- one row per user and active period up to the as-of period
+active_periods as (
+
+    select
+        activity_periods.user_id,
+        activity_periods.period_start
+        {%- for attribute in attributes %},
+        {{ dbt_activation._first_value(
+            'activity_periods.' ~ attribute, 'activity_periods.active_at') }} as {{ attribute }}
+        {%- endfor %}
+    from activity_periods
+    inner join as_of
+        on activity_periods.period_start <= as_of.as_of_period
+    {%- if windowed %}
+    where activity_periods.period_start >= {{ plan.window_start }}
+    {%- endif %}
+    group by activity_periods.user_id, activity_periods.period_start
+
+),
+
+{%- if windowed %}
+
+-- users whose rows from w0 on are rewritten: active since w0, or active just before it
+touched_users as (
+
+    select user_id from active_periods
+    union distinct
+    select user_id
+    from {{ this }}
+    where period_start = {{ plan.previous_period }} and is_active
+
+),
+
+-- each touched user's last stored row before w0, read as the last active period before it
+latest_stored as (
+
+    select
+        stored.user_id,
+        stored.period_start,
+        stored.is_active,
+        stored.activation_state,
+        stored.previous_state,
+        stored.active_streak,
+        stored.lifetime_active_periods,
+        stored.first_active_period,
+        row_number() over (
+            partition by stored.user_id order by stored.period_start desc
+        ) as recency
+    from {{ this }} as stored
+    inner join touched_users
+        on stored.user_id = touched_users.user_id
+    where stored.period_start < {{ plan.window_start }}
+
+),
+
+seeds as (
+
+    select
+        user_id,
+        case
+            when is_active then period_start
+            else {{ dbt_activation._add_periods('period_start', -1, grain) }}
+        end as period_start,
+        case when is_active then activation_state else previous_state end as activation_state,
+        case when is_active then active_streak else 0 end as active_streak,
+        lifetime_active_periods,
+        first_active_period
+    from latest_stored
+    where recency = 1
+
+),
+{%- endif %}
+
+-- the sequence of active periods of each user; a seed (the last period before w0, on
+-- incremental runs) carries its stored state, streak and count
+sequence as (
+
+    select
+        user_id,
+        period_start,
+        false as is_seed,
+        cast(null as {{ dbt.type_string() }}) as seed_state,
+        cast(null as {{ int_type }}) as seed_streak,
+        cast(null as {{ int_type }}) as seed_lifetime,
+        cast(null as date) as seed_first_active_period
+    from active_periods
+    {%- if windowed %}
+
+    union all
+
+    select
+        user_id,
+        period_start,
+        true as is_seed,
+        activation_state as seed_state,
+        cast(active_streak as {{ int_type }}) as seed_streak,
+        cast(lifetime_active_periods as {{ int_type }}) as seed_lifetime,
+        first_active_period as seed_first_active_period
+    from seeds
+    {%- endif %}
+
+),
+
+ordered as (
+
+    select
+        sequence.*,
+        lag(period_start) over user_periods as previous_active_period,
+        lead(period_start) over user_periods as next_active_period,
+        row_number() over user_periods as position,
+        max(case when is_seed then 1 else 0 end) over (partition by user_id) as has_seed,
+        max(seed_streak) over (partition by user_id) as base_streak,
+        max(seed_lifetime) over (partition by user_id) as base_lifetime,
+        min(coalesce(seed_first_active_period, period_start)) over (partition by user_id)
+            as first_active_period
+    from sequence
+    window user_periods as (partition by user_id order by period_start)
+
+),
+
+gaps as (
+
+    select
+        ordered.*,
+        {{ dbt_activation._periods_between('previous_active_period', 'period_start', grain) }}
+            as periods_since_previous,
+        {{ dbt_activation._periods_between('period_start', 'next_active_period', grain) }}
+            as periods_to_next
+    from ordered
+
+),
+
+islands as (
+
+    select
+        gaps.*,
+        sum(
+            case when previous_active_period is null or periods_since_previous > 1 then 1 else 0 end
+        ) over (partition by user_id order by period_start rows unbounded preceding) as island
+    from gaps
+
+),
+
+states as (
+
+    select
+        islands.*,
+        case
+            when is_seed then seed_state
+            when previous_active_period is null then 'new'
+            when periods_since_previous = 1 then 'retained'
+            else 'reactivated'
+        end as activation_state,
+        case
+            when is_seed then seed_streak
+            else row_number() over (partition by user_id, island order by period_start)
+                + case when has_seed = 1 and island = 1 then base_streak - 1 else 0 end
+        end as active_streak,
+        case
+            when is_seed then seed_lifetime
+            else position - has_seed + coalesce(base_lifetime, 0)
+        end as lifetime_active_periods
+    from islands
+
+),
+
+active_rows as (
+
+    select
+        period_start,
+        user_id,
+        activation_state,
+        case
+            when activation_state = 'new' then cast(null as {{ dbt.type_string() }})
+            when activation_state = 'reactivated' then 'inactive'
+            else lag(activation_state) over (partition by user_id order by period_start)
+        end as previous_state,
+        true as is_active,
+        active_streak,
+        case when activation_state = 'new' then null else periods_since_previous end
+            as periods_since_last_active,
+        case when activation_state = 'new' then null else periods_since_previous - 1 end
+            as inactive_periods,
+        first_active_period,
+        lifetime_active_periods,
+        is_seed
+    from states
+
+),
+
+-- the churn row: the period right after an active period without activity
+inactive_rows as (
+
+    select
+        {{ dbt_activation._add_periods('states.period_start', 1, grain) }} as period_start,
+        states.user_id,
+        'inactive' as activation_state,
+        states.activation_state as previous_state,
+        false as is_active,
+        0 as active_streak,
+        1 as periods_since_last_active,
+        0 as inactive_periods,
+        states.first_active_period,
+        states.lifetime_active_periods
+    from states
+    inner join as_of
+        on {{ dbt_activation._add_periods('states.period_start', 1, grain) }} <= as_of.as_of_period
+    where
+        (states.next_active_period is null or states.periods_to_next > 1)
+        {%- if windowed %}
+        and {{ dbt_activation._add_periods('states.period_start', 1, grain) }} >= {{ plan.window_start }}
+        {%- endif %}
+
+),
+
+unioned as (
+
+    select
+        active_rows.period_start,
+        active_rows.user_id,
+        active_rows.activation_state,
+        active_rows.previous_state,
+        active_rows.is_active,
+        active_rows.active_streak,
+        active_rows.periods_since_last_active,
+        active_rows.inactive_periods,
+        active_rows.first_active_period,
+        active_rows.lifetime_active_periods
+        {%- for attribute in attributes %},
+        active_periods.{{ attribute }}
+        {%- endfor %}
+    from active_rows
+    {%- if attributes %}
+    inner join active_periods
+        on
+            active_rows.user_id = active_periods.user_id
+            and active_rows.period_start = active_periods.period_start
+    {%- endif %}
+    where not active_rows.is_seed
+
+    union all
+
+    select
+        period_start,
+        user_id,
+        activation_state,
+        previous_state,
+        is_active,
+        active_streak,
+        periods_since_last_active,
+        inactive_periods,
+        first_active_period,
+        lifetime_active_periods
+        {%- for attribute in attributes %},
+        null as {{ attribute }}
+        {%- endfor %}
+    from inactive_rows
+
+),
+
+final as (
+
+    select
+        period_start,
+        user_id,
+        activation_state,
+        previous_state,
+        coalesce(previous_state, 'none') || '_to_' || activation_state as state_transition,
+        is_active,
+        cast(active_streak as {{ int_type }}) as active_streak,
+        cast(periods_since_last_active as {{ int_type }}) as periods_since_last_active,
+        cast(inactive_periods as {{ int_type }}) as inactive_periods,
+        first_active_period,
+        cast(lifetime_active_periods as {{ int_type }}) as lifetime_active_periods
+        {%- for attribute in attributes %},
+        {{ attribute }}
+        {%- endfor %}
+    from unioned
+
+)
+
+select * from final
+{% endmacro %}
+
+
+{#- The first non-null value of `expression` in the group, by `order_by` (ties: the
+    smallest value). -#}
+{% macro _first_value(expression, order_by) %}
+    {{ return(adapter.dispatch('_first_value', 'dbt_activation')(expression, order_by)) }}
+{% endmacro %}
+
+{% macro default___first_value(expression, order_by) -%}
+    arg_min({{ expression }}, row({{ order_by }}, {{ expression }})) filter (where {{ expression }} is not null)
+{%- endmacro %}
+
+{#- PostgreSQL has no arg_min: the first element of an ordered array. -#}
+{% macro postgres___first_value(expression, order_by) -%}
+    (array_agg({{ expression }} order by {{ order_by }}, {{ expression }})
+        filter (where {{ expression }} is not null))[1]
+{%- endmacro %}
+
+{#- BigQuery: ARRAY_AGG ... LIMIT 1 is its arg_min (and must skip NULLs). -#}
+{% macro bigquery___first_value(expression, order_by) -%}
+    array_agg({{ expression }} ignore nulls order by {{ order_by }}, {{ expression }} limit 1)[safe_offset(0)]
+{%- endmacro %}
+
+
+{#- Incremental plan, decided at compile time from the stored table and logged:
+    window_start (w0), the first period rewritten; previous_period, the one before it;
+    scan_from, the first source instant read (one day before w0, so that no time zone
+    offset puts activity of w0 before it). window_start is none on a full build. -#}
+{% macro _activation_states_plan(grain, week_start, lookback_days, as_of) %}
+    {%- set none_plan = {'window_start': none, 'previous_period': none, 'scan_from': none} -%}
+    {%- if not is_incremental() or not execute -%}
+        {{ return(none_plan) }}
+    {%- endif -%}
+    {%- set latest = run_query('select max(period_start) from ' ~ this).columns[0].values()[0] -%}
+    {%- if latest is none -%}
+        {{ log("activation_states " ~ this ~ ": table is empty, building all periods", info=true) }}
+        {{ return(none_plan) }}
+    {%- endif -%}
+    {%- set latest = latest if latest.hour is not defined else latest.date() -%}
+    {%- set timedelta = modules.datetime.timedelta -%}
+    {%- if as_of is not none -%}
+        {%- set as_of_period = dbt_activation._py_period_start(
+            modules.datetime.datetime.strptime(as_of, '%Y-%m-%d').date(), grain, week_start) -%}
+        {%- if as_of_period < latest -%}
+            {{ exceptions.raise_compiler_error(
+                "activation_states: as_of " ~ (as_of | tojson) ~ " is before the period "
+                ~ latest ~ " already stored in " ~ this
+                ~ "; rebuild the model with --full-refresh to move the as-of date back") }}
+        {%- endif -%}
+    {%- endif -%}
+    {%- set window_start = dbt_activation._py_period_start(
+        latest - timedelta(days=lookback_days), grain, week_start) -%}
+    {%- set previous_period = dbt_activation._py_period_start(
+        window_start - timedelta(days=1), grain, week_start) -%}
+    {%- set scan_from = modules.datetime.datetime.combine(window_start, modules.datetime.time())
+        - timedelta(days=1) -%}
+    {{ log("activation_states " ~ this ~ ": incremental run rewriting periods from "
+        ~ window_start ~ ", reading activity since " ~ scan_from, info=true) }}
+    {{ return({
+        'window_start': dbt_activation._date_literal(window_start),
+        'previous_period': dbt_activation._date_literal(previous_period),
+        'scan_from': dbt_activation._timestamp_literal(scan_from),
+    }) }}
+{% endmacro %}
+
+
+{#- The period start of a Python date, at compile time. -#}
+{% macro _py_period_start(day, grain, week_start) %}
+    {%- if grain == 'day' -%}
+        {{ return(day) }}
+    {%- elif grain == 'week' -%}
+        {%- set offset = (day.weekday() + (0 if week_start == 'monday' else 1)) % 7 -%}
+        {{ return(day - modules.datetime.timedelta(days=offset)) }}
+    {%- else -%}
+        {{ return(day.replace(day=1)) }}
+    {%- endif -%}
+{% endmacro %}
+
+
+{#- Model configuration: merge on the grain (user_id, period_start). Override with a
+    config() call placed after the macro call in the model file. -#}
+{% macro _activation_states_config(grain) %}
+    {{ return(adapter.dispatch('_activation_states_config', 'dbt_activation')(grain)) }}
+{% endmacro %}
+
+{% macro default___activation_states_config(grain) %}
+    {%- do config(
+        materialized='incremental',
+        incremental_strategy='merge',
+        unique_key=['user_id', 'period_start'],
+    ) -%}
+{% endmacro %}
+
+{#- BigQuery: partitioned by period (monthly partitions for a monthly grain) and clustered
+    by user, so a run's merge and the stored-row reads prune to what they touch. -#}
+{% macro bigquery___activation_states_config(grain) %}
+    {%- do config(
+        materialized='incremental',
+        incremental_strategy='merge',
+        unique_key=['user_id', 'period_start'],
+        partition_by={'field': 'period_start', 'data_type': 'date',
+                      'granularity': 'month' if grain == 'month' else 'day'},
+        cluster_by=['user_id'],
+    ) -%}
+{% endmacro %}

@@ -1,0 +1,65 @@
+-- Conversion to one key event within N days of the first visit, by cohort (the first
+-- visit date): first-visit users, users whose first `key_event` came on day 1..N
+-- (days_from_first_visit <= N, day 1 = the day of the first visit) and the rate.
+-- A cohort whose window has not fully elapsed (cohort date + N - 1 after the latest date
+-- in the data) has is_window_complete = false: its rate is shown, but can still rise.
+-- To reuse: point the ref below at your first-activation model and set `key_event`,
+-- `conversion_window_days` and, if the model's latest date is not the data's end,
+-- `as_of_date` ('YYYY-MM-DD'; none = the latest date in the model).
+{% set key_event = 'add_to_cart' %}
+{% set conversion_window_days = 1 %}
+{% set as_of_date = none %}
+
+with first_activation_events as (
+
+    select * from {{ ref('fact__first_activation_events') }}
+
+),
+
+data_end as (
+
+    select
+        {%- if as_of_date is none %}
+        max(date) as latest_date
+        {%- else %}
+        cast('{{ as_of_date }}' as date) as latest_date
+        {%- endif %}
+    from first_activation_events
+
+),
+
+cohorts as (
+
+    select
+        count(distinct case when event_name = 'first_visit' then user_id end) as first_visit_users,
+        count(
+            distinct case
+                when
+                    event_name = '{{ key_event }}'
+                    and days_from_first_visit <= {{ conversion_window_days }}
+                    then user_id
+            end
+        ) as converted_users,
+        first_visit_date as cohort_date
+    from first_activation_events
+    group by first_visit_date
+
+),
+
+final as (
+
+    select
+        cohorts.first_visit_users,
+        cohorts.converted_users,
+        cast(cohorts.converted_users as {{ dbt.type_float() }})
+        / nullif(cohorts.first_visit_users, 0) as conversion_rate,
+        cast(
+            {{ dbt.dateadd('day', conversion_window_days - 1, 'cohorts.cohort_date') }} as date
+        ) <= data_end.latest_date as is_window_complete,
+        cohorts.cohort_date
+    from cohorts
+    cross join data_end
+
+)
+
+select * from final

@@ -1,0 +1,219 @@
+"""first_activation_events: the worked example, hand-written incremental scenarios, and
+random event streams split into random batches, all against the independent oracle."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import oracle
+from conftest import canonical, ts
+
+MODEL = "fact__first_activation_events"
+SELECT = f"+{MODEL}"
+KEY = ("user_id", "event_name")
+EXAMPLES = int(os.environ.get("ACTIVATION_PROPERTY_EXAMPLES", "8"))
+
+
+def event(user, name, at):
+    return {"user_id": user, "event_name": name, "event_at": ts(at) if isinstance(at, str) else at}
+
+
+def users_of(events):
+    """dim__users' first visit: the user's earliest first_visit event."""
+    first = {}
+    for e in events:
+        if e["event_name"] == "first_visit" and e["user_id"] is not None and e["event_at"] is not None:
+            first[e["user_id"]] = min(first.get(e["user_id"], e["event_at"]), e["event_at"])
+    return [{"user_id": u, "first_visit_at": t} for u, t in first.items()]
+
+
+def expected(events, key_events=("add_to_cart", "purchase"), timezone="UTC"):
+    return oracle.first_activation_events(
+        events, users_of(events), list(key_events), timezone=timezone)
+
+
+def table(warehouse):
+    return warehouse.rows(f"main.{MODEL}")
+
+
+def assert_equal(actual, wanted):
+    assert canonical(actual, KEY) == canonical(wanted, KEY)
+
+
+WORKED_EXAMPLE = [
+    event("Jinseok", "first_visit", "2025-01-01 01:00:00"),
+    event("Jinseok", "add_to_cart", "2025-01-01 01:01:00"),
+    event("Jinseok", "add_to_cart", "2025-01-02 01:00:00"),
+    event("Jinseok", "purchase", "2025-01-02 01:01:00"),
+]
+
+
+def test_worked_example(warehouse):
+    warehouse.load_events(WORKED_EXAMPLE)
+    warehouse.run(SELECT)
+    rows = warehouse.rows(f"main.{MODEL}", order_by="datetime")
+    d, t = dt.date, ts
+    assert [tuple(r.values()) for r in rows] == [
+        (d(2025, 1, 1), t("2025-01-01 01:00:00"), "Jinseok", "first_visit", d(2025, 1, 1), t("2025-01-01 01:00:00"), 1, 1),
+        (d(2025, 1, 1), t("2025-01-01 01:01:00"), "Jinseok", "add_to_cart", d(2025, 1, 1), t("2025-01-01 01:00:00"), 1, 1),
+        (d(2025, 1, 2), t("2025-01-02 01:01:00"), "Jinseok", "purchase", d(2025, 1, 1), t("2025-01-01 01:00:00"), 25, 2),
+    ]
+    assert list(rows[0].keys()) == [
+        "date", "datetime", "user_id", "event_name", "first_visit_date",
+        "first_visit_datetime", "hours_from_first_visit", "days_from_first_visit"]
+
+
+def test_incremental_batches_rerun_and_late_event(warehouse):
+    batch_1 = WORKED_EXAMPLE[:2] + [event("Minji", "first_visit", "2025-01-01 10:00:00")]
+    batch_2 = WORKED_EXAMPLE[2:] + [event("Minji", "purchase", "2025-01-05 10:00:00")]
+    # arrives after batch 2 but happened before the stored purchase: within the lookback
+    batch_3 = [event("Minji", "purchase", "2025-01-03 09:00:00"),
+               event("Bora", "first_visit", "2025-01-06 00:30:00"),
+               event("Bora", "add_to_cart", "2025-01-06 00:10:00")]  # before first visit: ignored
+    warehouse.load_events(batch_1)
+    warehouse.run(SELECT)
+    warehouse.append_events(batch_2)
+    warehouse.run(SELECT)
+    assert_equal(table(warehouse), expected(batch_1 + batch_2))
+    warehouse.append_events(batch_3)
+    warehouse.run(SELECT)
+    everything = batch_1 + batch_2 + batch_3
+    assert_equal(table(warehouse), expected(everything))
+    minji = {r["event_name"]: r for r in table(warehouse) if r["user_id"] == "Minji"}
+    assert minji["purchase"]["datetime"] == ts("2025-01-03 09:00:00")
+    assert minji["purchase"]["days_from_first_visit"] == 3
+    # a re-run changes nothing
+    before = table(warehouse)
+    warehouse.run(SELECT)
+    assert_equal(table(warehouse), before)
+    # and equals a full refresh
+    warehouse.run(SELECT, full_refresh=True)
+    assert_equal(table(warehouse), before)
+
+
+def test_event_later_than_the_lookback_is_not_taken_in(warehouse):
+    """The documented limit: an event older than the stored data minus the lookback is
+    only picked up by a full refresh."""
+    warehouse.load_events([event("a", "first_visit", "2025-01-01 00:00"),
+                           event("a", "purchase", "2025-01-20 00:00")])
+    warehouse.run(SELECT, vars={"activation__lookback_days": 2})
+    warehouse.append_events([event("a", "purchase", "2025-01-10 00:00")])
+    warehouse.run(SELECT, vars={"activation__lookback_days": 2})
+    purchase = [r for r in table(warehouse) if r["event_name"] == "purchase"][0]
+    assert purchase["datetime"] == ts("2025-01-20 00:00")
+    warehouse.run(SELECT, vars={"activation__lookback_days": 2}, full_refresh=True)
+    purchase = [r for r in table(warehouse) if r["event_name"] == "purchase"][0]
+    assert purchase["datetime"] == ts("2025-01-10 00:00")
+
+
+def test_key_event_added_is_backfilled_and_removed_is_removed(warehouse):
+    events = [
+        event("a", "first_visit", "2025-01-01 00:00"),
+        event("a", "view_item", "2025-01-01 00:05"),
+        event("a", "add_to_cart", "2025-01-02 00:00"),
+        event("b", "first_visit", "2025-01-01 00:00"),
+        event("b", "purchase", "2025-02-20 00:00"),
+    ]
+    warehouse.load_events(events)
+    warehouse.run(SELECT, vars={"demo__key_events": ["add_to_cart", "purchase"]})
+    # view_item happened weeks before the latest stored data: only a backfill finds it
+    warehouse.run(SELECT, vars={"demo__key_events": ["view_item", "purchase"]})
+    assert_equal(table(warehouse), expected(events, ("view_item", "purchase")))
+    assert "add_to_cart" not in {r["event_name"] for r in table(warehouse)}
+
+
+def test_first_visit_moving_earlier_rewrites_the_user(warehouse):
+    events = [event("a", "first_visit", "2025-01-05 12:00"),
+              event("a", "add_to_cart", "2025-01-06 12:00")]
+    warehouse.load_events(events)
+    warehouse.run(SELECT)
+    late = [event("a", "first_visit", "2025-01-02 08:00"),
+            event("a", "add_to_cart", "2025-01-03 09:00")]
+    warehouse.append_events(late)
+    warehouse.run(SELECT)
+    assert_equal(table(warehouse), expected(events + late))
+    assert {r["first_visit_datetime"] for r in table(warehouse)} == {ts("2025-01-02 08:00")}
+
+
+def test_first_visit_moving_later_removes_the_stale_rows(warehouse):
+    """dim__users is SCD type 1: if its first visit moves later (here the early first_visit
+    event is deleted from the source), key events before the new first visit must go."""
+    events = [event("a", "first_visit", "2025-01-01 00:00"),
+              event("a", "add_to_cart", "2025-01-02 00:00"),
+              event("a", "first_visit", "2025-01-03 00:00"),
+              event("a", "add_to_cart", "2025-01-04 00:00"),
+              event("a", "purchase", "2025-01-02 12:00")]
+    warehouse.load_events(events)
+    warehouse.run(SELECT)
+    kept = [e for e in events if e["event_at"] != ts("2025-01-01 00:00")]
+    warehouse.load_events(kept)
+    warehouse.run(SELECT)
+    assert_equal(table(warehouse), expected(kept))
+    assert "purchase" not in {r["event_name"] for r in table(warehouse)}
+
+
+def test_timezone_moves_dates(warehouse):
+    events = [event("a", "first_visit", "2025-01-01 14:00"),   # 23:00 in Seoul
+              event("a", "purchase", "2025-01-01 15:30")]      # 00:30 next day in Seoul
+    warehouse.load_events(events)
+    warehouse.run(SELECT, vars={"activation__timezone": "Asia/Seoul"})
+    rows = {r["event_name"]: r for r in table(warehouse)}
+    assert rows["purchase"]["date"] == dt.date(2025, 1, 2)
+    assert rows["purchase"]["days_from_first_visit"] == 2
+    assert rows["purchase"]["hours_from_first_visit"] == 2  # 23:00 -> 00:30: one boundary
+    assert_equal(table(warehouse), expected(events, timezone="Asia/Seoul"))
+
+
+# ---- random streams in random batches --------------------------------------------------
+
+START = dt.datetime(2025, 3, 1)
+
+
+@st.composite
+def streams(draw):
+    lookback = draw(st.integers(min_value=1, max_value=3))
+    events = []
+    for user in range(draw(st.integers(min_value=1, max_value=4))):
+        uid = f"u{user}"
+        first = START + dt.timedelta(minutes=draw(st.integers(0, 10 * 24 * 60)))
+        events.append(event(uid, "first_visit", first))
+        for _ in range(draw(st.integers(0, 6))):
+            offset = dt.timedelta(minutes=draw(st.integers(-2 * 24 * 60, 12 * 24 * 60)))
+            name = draw(st.sampled_from(["add_to_cart", "purchase", "view_item"]))
+            events.append(event(uid, name, first + offset))
+    # each event arrives late by less than the lookback; batches are cut by arrival time
+    rng = random.Random(draw(st.integers(0, 2**32)))
+    arrivals = [e["event_at"] + dt.timedelta(minutes=rng.randrange(0, lookback * 24 * 60))
+                for e in events]
+    cuts = sorted(draw(st.lists(st.integers(0, 24 * 24 * 60), min_size=1, max_size=3)))
+    bounds = [START + dt.timedelta(minutes=c) for c in cuts]
+    batches = [[] for _ in range(len(bounds) + 1)]
+    for e, arrival in zip(events, arrivals):
+        batches[sum(arrival >= b for b in bounds)].append(e)
+    timezone = draw(st.sampled_from(["UTC", "Asia/Seoul", "America/Los_Angeles"]))
+    return lookback, timezone, [b for b in batches if b]
+
+
+@settings(max_examples=EXAMPLES, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(case=streams())
+def test_random_batches_equal_full_refresh_and_oracle(warehouse, case):
+    lookback, timezone, batches = case
+    settings_vars = {"activation__lookback_days": lookback, "activation__timezone": timezone}
+    seen = []
+    for i, batch in enumerate(batches):
+        if i == 0:
+            warehouse.load_events(batch)
+        else:
+            warehouse.append_events(batch)
+        seen += batch
+        warehouse.run(SELECT, vars=settings_vars, full_refresh=(i == 0))
+    incremental = table(warehouse)
+    assert_equal(incremental, expected(seen, timezone=timezone))
+    warehouse.run(SELECT, vars=settings_vars, full_refresh=True)
+    assert_equal(table(warehouse), incremental)

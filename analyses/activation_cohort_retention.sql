@@ -10,6 +10,14 @@
         "activation_cohort_retention: grain must be one of 'day', 'week', 'month'; got '"
         ~ grain ~ "'") }}
 {% endif %}
+{% if grain == 'week' %}
+    {% set periods_since_cohort = 'cast(floor(' ~ dbt.datediff(
+        'cohort_periods.cohort_period', 'cohort_periods.period_start', 'day')
+        ~ ' / 7) as ' ~ dbt.type_int() ~ ')' %}
+{% else %}
+    {% set periods_since_cohort = dbt.datediff(
+        'cohort_periods.cohort_period', 'cohort_periods.period_start', grain) %}
+{% endif %}
 
 with activation as (
 
@@ -62,18 +70,10 @@ cohort_periods as (
 final as (
 
     select
-        {%- if grain == 'week' %}
-        cast(
-            floor({{ dbt.datediff('cohort_periods.cohort_period', 'cohort_periods.period_start', 'day') }} / 7)
-            as {{ dbt.type_int() }}
-        ) as periods_since_cohort,
-        {%- else %}
-        {{ dbt.datediff('cohort_periods.cohort_period', 'cohort_periods.period_start', grain) }}
-            as periods_since_cohort,
-        {%- endif %}
+        {{ periods_since_cohort }} as periods_since_cohort,
         cohort_periods.cohort_users,
         coalesce(cohort_activity.active_users, 0) as active_users,
-        cast(coalesce(cohort_activity.active_users, 0) as {{ dbt.type_float() }})
+        cast(coalesce(cohort_activity.active_users, 0) as {{ dbt.type_numeric() }})
         / cohort_periods.cohort_users as retention_rate,
         cohort_periods.cohort_period,
         cohort_periods.period_start

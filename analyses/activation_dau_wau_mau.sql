@@ -61,7 +61,7 @@ trailing_activity as (
     from calendar
     inner join active_days
         on
-            active_days.activity_date <= calendar.activity_date
+            calendar.activity_date >= active_days.activity_date
             and active_days.activity_date >= cast(
                 {{ dbt.dateadd('day', 1 - mau_days, 'calendar.activity_date') }} as date
             )
@@ -85,9 +85,9 @@ final as (
         coalesce(daily_users.daily_active_users, 0) as daily_active_users,
         coalesce(trailing_users.weekly_active_users, 0) as weekly_active_users,
         coalesce(trailing_users.monthly_active_users, 0) as monthly_active_users,
-        cast(coalesce(daily_users.daily_active_users, 0) as {{ dbt.type_float() }})
+        cast(coalesce(daily_users.daily_active_users, 0) as {{ dbt.type_numeric() }})
         / nullif(trailing_users.monthly_active_users, 0) as dau_mau_stickiness,
-        cast(coalesce(daily_users.daily_active_users, 0) as {{ dbt.type_float() }})
+        cast(coalesce(daily_users.daily_active_users, 0) as {{ dbt.type_numeric() }})
         / nullif(trailing_users.weekly_active_users, 0) as dau_wau_stickiness,
         cast(
             {{ dbt.dateadd('day', 1 - wau_days, 'calendar.activity_date') }} as date

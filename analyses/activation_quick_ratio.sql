@@ -26,7 +26,7 @@ final as (
         new_users,
         reactivated_users,
         churned_users,
-        cast(new_users + reactivated_users as {{ dbt.type_float() }})
+        cast(new_users + reactivated_users as {{ dbt.type_numeric() }})
         / nullif(churned_users, 0) as quick_ratio,
         period_start
     from period_counts

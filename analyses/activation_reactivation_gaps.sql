@@ -25,7 +25,7 @@ final as (
     select
         inactive_periods,
         reactivations,
-        cast(reactivations as {{ dbt.type_float() }})
+        cast(reactivations as {{ dbt.type_numeric() }})
         / sum(reactivations) over () as share_of_reactivations
     from gaps
 

@@ -57,7 +57,7 @@ final as (
         streaks,
         ended_streaks,
         ongoing_streaks,
-        cast(streaks as {{ dbt.type_float() }})
+        cast(streaks as {{ dbt.type_numeric() }})
         / sum(streaks) over () as share_of_streaks
     from streak_lengths
 

@@ -26,7 +26,7 @@ final as (
         previous_state,
         activation_state,
         transition_rows,
-        cast(transition_rows as {{ dbt.type_float() }})
+        cast(transition_rows as {{ dbt.type_numeric() }})
         / sum(transition_rows) over (partition by previous_state) as share_of_previous_state
     from transitions
 

@@ -3,12 +3,10 @@
 -- (days_from_first_visit <= N, day 1 = the day of the first visit) and the rate.
 -- A cohort whose window has not fully elapsed (cohort date + N - 1 after the latest date
 -- in the data) has is_window_complete = false: its rate is shown, but can still rise.
--- To reuse: point the ref below at your first-activation model and set `key_event`,
--- `conversion_window_days` and, if the model's latest date is not the data's end,
--- `as_of_date` ('YYYY-MM-DD'; none = the latest date in the model).
+-- To reuse: point the ref below at your first-activation model and set `key_event` and
+-- `conversion_window_days`.
 {% set key_event = 'add_to_cart' %}
 {% set conversion_window_days = 1 %}
-{% set as_of_date = none %}
 
 with first_activation_events as (
 
@@ -18,12 +16,7 @@ with first_activation_events as (
 
 data_end as (
 
-    select
-        {%- if as_of_date is none %}
-        max(date) as latest_date
-        {%- else %}
-        cast('{{ as_of_date }}' as date) as latest_date
-        {%- endif %}
+    select max(date) as latest_date
     from first_activation_events
 
 ),
@@ -51,7 +44,7 @@ final as (
     select
         cohorts.first_visit_users,
         cohorts.converted_users,
-        cast(cohorts.converted_users as {{ dbt.type_float() }})
+        cast(cohorts.converted_users as {{ dbt.type_numeric() }})
         / nullif(cohorts.first_visit_users, 0) as conversion_rate,
         cast(
             {{ dbt.dateadd('day', conversion_window_days - 1, 'cohorts.cohort_date') }} as date

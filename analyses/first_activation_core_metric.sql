@@ -6,13 +6,12 @@
 -- first occurrences; their order within the windows is not required.
 -- A cohort whose longest window (max(N, M) days) has not fully elapsed by the latest date
 -- in the data has is_window_complete = false: its rates are shown, but can still rise.
--- To reuse: point the ref below at your first-activation model and set the key events,
--- windows and, optionally, `as_of_date` ('YYYY-MM-DD'; none = the model's latest date).
+-- To reuse: point the ref below at your first-activation model and set the key events
+-- and their windows (in days).
 {% set key_event_1 = 'add_to_cart' %}
 {% set key_event_1_window_days = 1 %}
 {% set key_event_2 = 'purchase' %}
 {% set key_event_2_window_days = 7 %}
-{% set as_of_date = none %}
 {% set core_window_days = [key_event_1_window_days, key_event_2_window_days] | max %}
 
 with first_activation_events as (
@@ -23,12 +22,7 @@ with first_activation_events as (
 
 data_end as (
 
-    select
-        {%- if as_of_date is none %}
-        max(date) as latest_date
-        {%- else %}
-        cast('{{ as_of_date }}' as date) as latest_date
-        {%- endif %}
+    select max(date) as latest_date
     from first_activation_events
 
 ),
@@ -81,11 +75,11 @@ final as (
         cohorts.first_visit_users,
         cohorts.key_event_1_users,
         cohorts.core_users,
-        cast(cohorts.key_event_1_users as {{ dbt.type_float() }})
+        cast(cohorts.key_event_1_users as {{ dbt.type_numeric() }})
         / nullif(cohorts.first_visit_users, 0) as key_event_1_rate,
-        cast(cohorts.core_users as {{ dbt.type_float() }})
+        cast(cohorts.core_users as {{ dbt.type_numeric() }})
         / nullif(cohorts.key_event_1_users, 0) as key_event_2_step_rate,
-        cast(cohorts.core_users as {{ dbt.type_float() }})
+        cast(cohorts.core_users as {{ dbt.type_numeric() }})
         / nullif(cohorts.first_visit_users, 0) as core_rate,
         cast(
             {{ dbt.dateadd('day', core_window_days - 1, 'cohorts.cohort_date') }} as date

@@ -8,14 +8,12 @@
 -- A cohort whose longest window (max(N, M) days) has not fully elapsed by the latest date
 -- in the data (all countries) has is_window_complete = false: its rates can still rise.
 -- To reuse: point the refs below at your first-activation model and users dimension and
--- set `country`, the key events, windows and, optionally, `as_of_date` ('YYYY-MM-DD';
--- none = the model's latest date).
+-- set `country`, the key events and their windows (in days).
 {% set country = 'United States' %}
 {% set key_event_1 = 'add_to_cart' %}
 {% set key_event_1_window_days = 1 %}
 {% set key_event_2 = 'purchase' %}
 {% set key_event_2_window_days = 7 %}
-{% set as_of_date = none %}
 {% set core_window_days = [key_event_1_window_days, key_event_2_window_days] | max %}
 
 with first_activation_events as (
@@ -40,12 +38,7 @@ country_users as (
 
 data_end as (
 
-    select
-        {%- if as_of_date is none %}
-        max(date) as latest_date
-        {%- else %}
-        cast('{{ as_of_date }}' as date) as latest_date
-        {%- endif %}
+    select max(date) as latest_date
     from first_activation_events
 
 ),
@@ -59,7 +52,8 @@ user_conversions as (
             case
                 when
                     first_activation_events.event_name = '{{ key_event_1 }}'
-                    and first_activation_events.days_from_first_visit <= {{ key_event_1_window_days }}
+                    and first_activation_events.days_from_first_visit
+                    <= {{ key_event_1_window_days }}
                     then 1
                 else 0
             end
@@ -68,7 +62,8 @@ user_conversions as (
             case
                 when
                     first_activation_events.event_name = '{{ key_event_2 }}'
-                    and first_activation_events.days_from_first_visit <= {{ key_event_2_window_days }}
+                    and first_activation_events.days_from_first_visit
+                    <= {{ key_event_2_window_days }}
                     then 1
                 else 0
             end
@@ -100,11 +95,11 @@ final as (
         cohorts.first_visit_users,
         cohorts.key_event_1_users,
         cohorts.core_users,
-        cast(cohorts.key_event_1_users as {{ dbt.type_float() }})
+        cast(cohorts.key_event_1_users as {{ dbt.type_numeric() }})
         / nullif(cohorts.first_visit_users, 0) as key_event_1_rate,
-        cast(cohorts.core_users as {{ dbt.type_float() }})
+        cast(cohorts.core_users as {{ dbt.type_numeric() }})
         / nullif(cohorts.key_event_1_users, 0) as key_event_2_step_rate,
-        cast(cohorts.core_users as {{ dbt.type_float() }})
+        cast(cohorts.core_users as {{ dbt.type_numeric() }})
         / nullif(cohorts.first_visit_users, 0) as core_rate,
         cast(
             {{ dbt.dateadd('day', core_window_days - 1, 'cohorts.cohort_date') }} as date

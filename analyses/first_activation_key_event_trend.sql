@@ -2,6 +2,7 @@
 -- event (at or after the first visit), however long after the first visit it came.
 -- To reuse: point the ref below at your first-activation model and set `key_events`.
 {% set key_events = ['add_to_cart', 'purchase'] %}
+{% set key_event_list = "'" ~ key_events | join("', '") ~ "'" %}
 
 with first_activation_events as (
 
@@ -16,7 +17,7 @@ key_event_conversions as (
         count(distinct user_id) as converted_users,
         date as conversion_date
     from first_activation_events
-    where event_name in ('{{ key_events | join("', '") }}')
+    where event_name in ({{ key_event_list }})
     group by event_name, date
 
 ),

@@ -1,0 +1,263 @@
+"""activation_first_last + activation_states: the worked examples, calendar and time zone
+cases, incremental scenarios, and random streams in random batches against the oracle."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import oracle
+from conftest import canonical, ts
+
+GRAIN_MODELS = {
+    "day": "fact_app_visit_activation_daily",
+    "week": "fact_app_visit_activation_weekly",
+    "month": "fact_app_visit_activation_monthly",
+}
+SELECT = " ".join(f"+{m}" for m in GRAIN_MODELS.values())
+KEY = ("user_id", "period_start")
+ATTRIBUTES = ("country", "device_os")
+EXAMPLES = int(os.environ.get("ACTIVATION_PROPERTY_EXAMPLES", "8"))
+
+
+def visit(user, at, country="KR", device_os="iOS"):
+    return {"user_id": user, "event_name": "session_start",
+            "event_at": ts(at) if isinstance(at, str) else at,
+            "country": country, "device_os": device_os}
+
+
+def expected(events, grain, timezone="UTC", week_start="monday", as_of=None):
+    activity = [{"user_id": e["user_id"], "activity_at": e["event_at"],
+                 **{a: e.get(a) for a in ATTRIBUTES}} for e in events]
+    return oracle.activation_states(activity, grain, timezone=timezone, week_start=week_start,
+                                    as_of=as_of, attributes=ATTRIBUTES)
+
+
+def table(warehouse, grain):
+    return warehouse.rows(f"main.{GRAIN_MODELS[grain]}")
+
+
+def assert_all_grains(warehouse, events, **kwargs):
+    for grain in GRAIN_MODELS:
+        actual = table(warehouse, grain)
+        wanted = expected(events, grain, **kwargs)
+        assert canonical(actual, KEY) == canonical(wanted, KEY), grain
+
+
+WORKED_EXAMPLE = [visit("jinseok", t) for t in (
+    "2025-01-01 09:00", "2025-01-01 21:30", "2025-01-02 08:00", "2025-01-03 23:59",
+    "2025-01-06 00:01", "2025-01-07 12:00", "2025-01-20 10:00")] + [
+    visit("minji", "2025-01-05 15:00"), visit("minji", "2025-01-31 18:00")]
+
+WORKED_DAILY = """
+2025-01-01 jinseok new         -           1  -  -  2025-01-01 1
+2025-01-02 jinseok retained    new         2  1  0  2025-01-01 2
+2025-01-03 jinseok retained    retained    3  1  0  2025-01-01 3
+2025-01-04 jinseok inactive    retained    0  1  0  2025-01-01 3
+2025-01-06 jinseok reactivated inactive    1  3  2  2025-01-01 4
+2025-01-07 jinseok retained    reactivated 2  1  0  2025-01-01 5
+2025-01-08 jinseok inactive    retained    0  1  0  2025-01-01 5
+2025-01-20 jinseok reactivated inactive    1 13 12  2025-01-01 6
+2025-01-21 jinseok inactive    reactivated 0  1  0  2025-01-01 6
+2025-01-05 minji   new         -           1  -  -  2025-01-05 1
+2025-01-06 minji   inactive    new         0  1  0  2025-01-05 1
+2025-01-31 minji   reactivated inactive    1 26 25  2025-01-05 2
+"""
+
+WORKED_WEEKLY = """
+2024-12-30 jinseok new         -           1  -  -  2024-12-30 1
+2025-01-06 jinseok retained    new         2  1  0  2024-12-30 2
+2025-01-13 jinseok inactive    retained    0  1  0  2024-12-30 2
+2025-01-20 jinseok reactivated inactive    1  2  1  2024-12-30 3
+2025-01-27 jinseok inactive    reactivated 0  1  0  2024-12-30 3
+2024-12-30 minji   new         -           1  -  -  2024-12-30 1
+2025-01-06 minji   inactive    new         0  1  0  2024-12-30 1
+2025-01-27 minji   reactivated inactive    1  4  3  2024-12-30 2
+"""
+
+WORKED_MONTHLY = """
+2025-01-01 jinseok new         -           1  -  -  2025-01-01 1
+2025-01-01 minji   new         -           1  -  -  2025-01-01 1
+"""
+
+SHOWN = ("period_start", "user_id", "activation_state", "previous_state", "active_streak",
+         "periods_since_last_active", "inactive_periods", "first_active_period",
+         "lifetime_active_periods")
+
+
+def parse_table(text):
+    rows = []
+    for line in text.strip().splitlines():
+        cells = line.split()
+        values = [dt.date.fromisoformat(cells[0]), cells[1], cells[2],
+                  None if cells[3] == "-" else cells[3], int(cells[4]),
+                  None if cells[5] == "-" else int(cells[5]),
+                  None if cells[6] == "-" else int(cells[6]),
+                  dt.date.fromisoformat(cells[7]), int(cells[8])]
+        rows.append(tuple(values))
+    return sorted(rows, key=lambda r: (r[1], r[0]))
+
+
+@pytest.mark.parametrize("grain, text", [
+    ("day", WORKED_DAILY), ("week", WORKED_WEEKLY), ("month", WORKED_MONTHLY)])
+def test_worked_example(warehouse, grain, text):
+    warehouse.load_events(WORKED_EXAMPLE)
+    warehouse.run(f"+{GRAIN_MODELS[grain]}", vars={"activation__as_of": "2025-01-31"})
+    rows = warehouse.rows(f"main.{GRAIN_MODELS[grain]}", order_by="user_id, period_start")
+    assert [tuple(r[c] for c in SHOWN) for r in rows] == parse_table(text)
+    for r in rows:
+        assert r["state_transition"] == f"{r['previous_state'] or 'none'}_to_{r['activation_state']}"
+        assert r["is_active"] == (r["activation_state"] != "inactive")
+    assert list(rows[0].keys()) == [
+        "period_start", "user_id", "activation_state", "previous_state", "state_transition",
+        "is_active", "active_streak", "periods_since_last_active", "inactive_periods",
+        "first_active_period", "lifetime_active_periods", "country", "device_os"]
+
+
+def test_worked_example_incrementally_day_by_day(warehouse):
+    """Feed the worked example one day at a time; every grain ends as a full build."""
+    days = sorted({e["event_at"].date() for e in WORKED_EXAMPLE})
+    for i, day in enumerate(days):
+        batch = [e for e in WORKED_EXAMPLE if e["event_at"].date() == day]
+        (warehouse.load_events if i == 0 else warehouse.append_events)(batch)
+        warehouse.run(SELECT)
+    assert_all_grains(warehouse, WORKED_EXAMPLE)
+
+
+def test_timezone_sunday_weeks_and_calendar_edges(warehouse):
+    events = [
+        visit("a", "2025-01-01 23:30"),      # 2025-01-02 in Seoul
+        visit("a", "2024-12-31 14:59"),      # 2024-12-31 23:59 in Seoul: year boundary
+        visit("b", "2024-02-28 15:30"),      # 2024-02-29 in Seoul: leap day
+        visit("b", "2024-03-01 02:00"),
+        visit("c", "2024-01-31 16:00"),      # 2024-02-01 in Seoul: month end
+        visit("c", "2025-01-04 15:00"),      # Sunday 2025-01-05 in Seoul
+    ]
+    vars = {"activation__timezone": "Asia/Seoul", "activation__week_start": "sunday"}
+    warehouse.load_events(events)
+    warehouse.run(SELECT, vars=vars)
+    assert_all_grains(warehouse, events, timezone="Asia/Seoul", week_start="sunday")
+    daily = {(r["user_id"], r["period_start"]) for r in table(warehouse, "day")}
+    assert ("a", dt.date(2025, 1, 2)) in daily and ("b", dt.date(2024, 2, 29)) in daily
+    weekly = {(r["user_id"], r["period_start"]) for r in table(warehouse, "week")}
+    assert ("c", dt.date(2025, 1, 5)) in weekly  # a Sunday week starts on the Sunday
+
+
+def test_open_period_is_recomputed_as_it_fills(warehouse):
+    """A weekly row written on Tuesday is right again on Sunday; the monthly too."""
+    base = [visit("a", "2025-01-01 10:00"), visit("b", "2025-01-02 10:00"),
+            visit("a", "2025-01-07 10:00")]          # Tuesday of the week of 01-06
+    warehouse.load_events(base)
+    warehouse.run(SELECT)
+    # b is inactive in the week of 01-06 on Tuesday...
+    weekly = {(r["user_id"], r["period_start"]): r for r in table(warehouse, "week")}
+    assert weekly[("b", dt.date(2025, 1, 6))]["activation_state"] == "inactive"
+    later = [visit("b", "2025-01-12 20:00"), visit("c", "2025-01-12 21:00")]  # ...not by Sunday
+    warehouse.append_events(later)
+    warehouse.run(SELECT)
+    assert_all_grains(warehouse, base + later)
+    weekly = {(r["user_id"], r["period_start"]): r for r in table(warehouse, "week")}
+    assert weekly[("b", dt.date(2025, 1, 6))]["activation_state"] == "retained"
+
+
+def test_as_of_in_the_middle_then_forward_and_rerun(warehouse):
+    events = WORKED_EXAMPLE
+    warehouse.load_events(events)
+    warehouse.run(SELECT, vars={"activation__as_of": "2025-01-10"})
+    assert_all_grains(warehouse, events, as_of=dt.date(2025, 1, 10))
+    assert max(r["period_start"] for r in table(warehouse, "day")) <= dt.date(2025, 1, 10)
+    warehouse.run(SELECT)   # as-of back to the latest activity
+    assert_all_grains(warehouse, events)
+    before = {g: table(warehouse, g) for g in GRAIN_MODELS}
+    warehouse.run(SELECT)   # a re-run changes nothing
+    for grain in GRAIN_MODELS:
+        assert canonical(table(warehouse, grain), KEY) == canonical(before[grain], KEY)
+
+
+def test_moving_as_of_back_asks_for_a_full_refresh(warehouse):
+    warehouse.load_events(WORKED_EXAMPLE)
+    warehouse.run(SELECT)
+    result = warehouse.dbt("run", "--select", GRAIN_MODELS["day"],
+                           vars={"activation__as_of": "2025-01-10"}, expect_success=False)
+    assert not result.success
+    assert "rebuild the model with --full-refresh" in str(result.result[0].message)
+
+
+def test_late_activity_within_the_lookback_corrects_later_rows(warehouse):
+    events = [visit("a", "2025-01-01 10:00"), visit("a", "2025-01-05 10:00"),
+              visit("a", "2025-01-06 10:00")]
+    warehouse.load_events(events)
+    warehouse.run(SELECT, vars={"activation__lookback_days": 3})
+    late = [visit("a", "2025-01-04 10:00", country="JP")]   # joins the streak of 01-05
+    warehouse.append_events(late)
+    warehouse.run(SELECT, vars={"activation__lookback_days": 3})
+    assert_all_grains(warehouse, events + late)
+    daily = {r["period_start"]: r for r in table(warehouse, "day")}
+    assert daily[dt.date(2025, 1, 6)]["active_streak"] == 3
+    assert daily[dt.date(2025, 1, 4)]["inactive_periods"] == 2
+
+
+def test_a_user_returning_after_a_long_gap_continues_their_counts(warehouse):
+    events = [visit("a", f"2025-01-0{d} 10:00") for d in (1, 2, 3)]
+    warehouse.load_events(events)
+    warehouse.run(SELECT)
+    filler = [visit("z", f"2025-01-{d:02d} 10:00") for d in range(4, 29)]
+    warehouse.append_events(filler)
+    warehouse.run(SELECT)
+    back = [visit("a", "2025-01-29 09:00")]
+    warehouse.append_events(back)
+    warehouse.run(SELECT)
+    assert_all_grains(warehouse, events + filler + back)
+    row = [r for r in table(warehouse, "day") if r["user_id"] == "a"][-1]
+    assert (row["activation_state"], row["periods_since_last_active"],
+            row["lifetime_active_periods"]) == ("reactivated", 26, 4)
+
+
+# ---- random streams in random batches --------------------------------------------------
+
+START = dt.datetime(2024, 12, 20)
+
+
+@st.composite
+def streams(draw):
+    lookback = draw(st.integers(min_value=1, max_value=4))
+    events = []
+    for user in range(draw(st.integers(min_value=1, max_value=5))):
+        minutes = draw(st.lists(st.integers(0, 80 * 24 * 60), min_size=1, max_size=12))
+        for m in minutes:
+            events.append(visit(f"u{user}", START + dt.timedelta(minutes=m),
+                                country=draw(st.sampled_from(["KR", "JP", None]))))
+    rng = random.Random(draw(st.integers(0, 2**32)))
+    arrivals = [e["event_at"] + dt.timedelta(minutes=rng.randrange(0, lookback * 24 * 60))
+                for e in events]
+    cuts = sorted(draw(st.lists(st.integers(0, 85 * 24 * 60), min_size=1, max_size=4)))
+    bounds = [START + dt.timedelta(minutes=c) for c in cuts]
+    batches = [[] for _ in range(len(bounds) + 1)]
+    for e, arrival in zip(events, arrivals):
+        batches[sum(arrival >= b for b in bounds)].append(e)
+    timezone = draw(st.sampled_from(["UTC", "Asia/Seoul", "America/New_York"]))
+    week_start = draw(st.sampled_from(["monday", "sunday"]))
+    return lookback, timezone, week_start, [b for b in batches if b]
+
+
+@settings(max_examples=EXAMPLES, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(case=streams())
+def test_random_batches_equal_full_refresh_and_oracle(warehouse, case):
+    lookback, timezone, week_start, batches = case
+    vars = {"activation__lookback_days": lookback, "activation__timezone": timezone,
+            "activation__week_start": week_start}
+    seen = []
+    for i, batch in enumerate(batches):
+        (warehouse.load_events if i == 0 else warehouse.append_events)(batch)
+        seen += batch
+        warehouse.run(SELECT, vars=vars, full_refresh=(i == 0))
+    incremental = {g: table(warehouse, g) for g in GRAIN_MODELS}
+    assert_all_grains(warehouse, seen, timezone=timezone, week_start=week_start)
+    warehouse.run(SELECT, vars=vars, full_refresh=True)
+    for grain in GRAIN_MODELS:
+        assert canonical(table(warehouse, grain), KEY) == canonical(incremental[grain], KEY)

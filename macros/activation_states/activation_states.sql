@@ -490,6 +490,15 @@ select * from final
 {% endmacro %}
 
 
+{#- The period start after a Python period start, at compile time. -#}
+{% macro _py_next_period(period, grain) %}
+    {%- if grain == 'month' -%}
+        {{ return((period.replace(day=28) + modules.datetime.timedelta(days=4)).replace(day=1)) }}
+    {%- endif -%}
+    {{ return(period + modules.datetime.timedelta(days=7 if grain == 'week' else 1)) }}
+{% endmacro %}
+
+
 {#- Model configuration: merge on the grain (user_id, period_start). Override with a
     config() call placed after the macro call in the model file. -#}
 {% macro _activation_states_config(grain) %}

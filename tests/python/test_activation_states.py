@@ -261,3 +261,36 @@ def test_random_batches_equal_full_refresh_and_oracle(warehouse, case):
     warehouse.run(SELECT, vars=vars, full_refresh=True)
     for grain in GRAIN_MODELS:
         assert canonical(table(warehouse, grain), KEY) == canonical(incremental[grain], KEY)
+
+
+# ---- summaries ---------------------------------------------------------------------------
+
+def test_summary_equals_the_oracle_on_a_random_stream(warehouse):
+    rng = random.Random(7)
+    events = [visit(f"u{rng.randrange(40)}", START + dt.timedelta(minutes=rng.randrange(120 * 24 * 60)))
+              for _ in range(600)]
+    warehouse.load_events(events)
+    summaries = " ".join(f"+{m}_summary" for m in GRAIN_MODELS.values())
+    warehouse.run(summaries)
+    for grain, model in GRAIN_MODELS.items():
+        actual = warehouse.rows(f"main.{model}_summary")
+        wanted = oracle.activation_summary(expected(events, grain), grain)
+        assert len(actual) == len(wanted) > 3
+        for got, want in zip(sorted(actual, key=lambda r: r["period_start"]), wanted):
+            assert got.keys() == want.keys()
+            for column, value in want.items():
+                if isinstance(value, float):
+                    assert got[column] == pytest.approx(value), (grain, column, got)
+                else:
+                    assert got[column] == value, (grain, column, got)
+
+
+def test_summary_fills_empty_periods_with_zeros(warehouse):
+    events = [visit("a", "2025-01-01 10:00"), visit("a", "2025-01-10 10:00")]
+    warehouse.load_events(events)
+    warehouse.run(f"+{GRAIN_MODELS['day']}_summary")
+    rows = warehouse.rows(f"main.{GRAIN_MODELS['day']}_summary", order_by="period_start")
+    assert [r["period_start"] for r in rows] == [dt.date(2025, 1, d) for d in range(1, 11)]
+    quiet = rows[4]  # 2025-01-05: nobody active, nobody churned
+    assert (quiet["active_users"], quiet["churned_users"], quiet["dormant_users"]) == (0, 0, 1)
+    assert rows[9]["reactivation_rate"] == 1.0 and rows[1]["quick_ratio"] == 0.0

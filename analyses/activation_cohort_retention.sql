@@ -10,6 +10,7 @@
         "activation_cohort_retention: grain must be one of 'day', 'week', 'month'; got '"
         ~ grain ~ "'") }}
 {% endif %}
+{#- weeks: whole days / 7 (period starts of a weekly model are 7 days apart) -#}
 {% if grain == 'week' %}
     {% set periods_since_cohort = 'cast(floor(' ~ dbt.datediff(
         'cohort_periods.cohort_period', 'cohort_periods.period_start', 'day')
@@ -78,7 +79,7 @@ final as (
         cohort_periods.cohort_period,
         cohort_periods.period_start
     from cohort_periods
-    left join cohort_activity
+    left outer join cohort_activity
         on
             cohort_periods.cohort_period = cohort_activity.cohort_period
             and cohort_periods.period_start = cohort_activity.period_start

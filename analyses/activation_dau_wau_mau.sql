@@ -98,9 +98,9 @@ final as (
         calendar.activity_date
     from calendar
     cross join data_start
-    left join daily_users
+    left outer join daily_users
         on calendar.activity_date = daily_users.activity_date
-    left join trailing_users
+    left outer join trailing_users
         on calendar.activity_date = trailing_users.activity_date
 
 )

@@ -124,9 +124,10 @@
 
 {#- Columns that the macro reads must exist in the relation. `pairs` is a list of
     [argument, column]. Checked when the relation exists at compile time (it does when dbt
-    builds the DAG in order); skipped otherwise. -#}
+    builds the DAG in order); skipped otherwise, and for CTEs (ephemeral models, unit-test
+    fixtures), which have no schema. -#}
 {% macro _validate_columns(macro_name, relation, pairs) %}
-    {%- if not execute -%}
+    {%- if not dbt_activation._is_queryable(relation) -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set existing = adapter.get_relation(
@@ -143,4 +144,11 @@
                 ~ " (" ~ names | join(', ') ~ "); got " ~ (column | tojson)) }}
         {%- endif -%}
     {%- endfor -%}
+{% endmacro %}
+
+
+{#- Whether a compile-time query may read `relation`: false while dbt parses, and for a
+    CTE (an ephemeral model, or a unit-test fixture such as `this`), which has no schema. -#}
+{% macro _is_queryable(relation) %}
+    {{ return(execute and relation.schema is not none and relation.schema | length > 0) }}
 {% endmacro %}

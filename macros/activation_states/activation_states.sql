@@ -444,6 +444,17 @@ select * from final
     {%- if not is_incremental() or not execute -%}
         {{ return(none_plan) }}
     {%- endif -%}
+    {%- if not dbt_activation._is_queryable(this) -%}
+        {#- a unit test, where `this` is a CTE: the same plan as SQL expressions -#}
+        {%- set window_start = dbt_activation._period_start(
+            dbt.dateadd('day', -lookback_days, '(select max(period_start) from ' ~ this ~ ')'),
+            grain, week_start) -%}
+        {{ return({
+            'window_start': window_start,
+            'previous_period': dbt_activation._add_periods(window_start, -1, grain),
+            'scan_from': 'cast(' ~ dbt.dateadd('day', -1, window_start) ~ ' as ' ~ dbt.type_timestamp() ~ ')',
+        }) }}
+    {%- endif -%}
     {%- set latest = run_query('select max(period_start) from ' ~ this).columns[0].values()[0] -%}
     {%- if latest is none -%}
         {{ log("activation_states " ~ this ~ ": table is empty, building all periods", info=true) }}

@@ -257,8 +257,9 @@ select * from final
 {% macro _first_activation_plan(
     users, key_events, user_id, first_visit_at, first_visit_event, timezone, lookback_days
 ) %}
-    {%- if not execute -%}
-        {{ return({'scan_from': "cast('1970-01-01' as " ~ dbt.type_timestamp() ~ ")",
+    {%- if not dbt_activation._is_queryable(this) -%}
+        {#- parsing, or a unit test (where `this` is a CTE): read all events -#}
+        {{ return({'scan_from': dbt_activation._timestamp_literal(modules.datetime.datetime(1970, 1, 1)),
                    'backfill_events': []}) }}
     {%- endif -%}
     {%- set stored_query -%}

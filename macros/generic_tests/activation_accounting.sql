@@ -46,7 +46,10 @@ is_active_mismatches as (
     where
         is_active is null
         or (activation_state in ('new', 'retained', 'reactivated') and not is_active)
-        or (coalesce(activation_state, 'inactive') not in ('new', 'retained', 'reactivated') and is_active)
+        or (
+            coalesce(activation_state, 'inactive') not in ('new', 'retained', 'reactivated')
+            and is_active
+        )
 
 ),
 

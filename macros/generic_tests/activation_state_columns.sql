@@ -128,11 +128,16 @@ checked_rows as (
 
     select
         ordered_rows.*,
-        {{ dbt.concat(["coalesce(previous_state, 'none')", "'_to_'", "activation_state"]) }}
-            as expected_transition,
-        {{ dbt_activation._periods_between('previous_row_period_start', 'period_start', grain) }}
+        {{ dbt.concat([
+            "coalesce(ordered_rows.previous_state, 'none')",
+            "'_to_'",
+            "ordered_rows.activation_state",
+        ]) }} as expected_transition,
+        {{ dbt_activation._periods_between(
+            'ordered_rows.previous_row_period_start', 'ordered_rows.period_start', grain) }}
             as periods_since_previous_row,
-        {{ dbt_activation._periods_between('previous_active_period_start', 'period_start', grain) }}
+        {{ dbt_activation._periods_between(
+            'ordered_rows.previous_active_period_start', 'ordered_rows.period_start', grain) }}
             as periods_since_previous_active_row
     from ordered_rows
 
@@ -145,17 +150,23 @@ failing_rows as (
     from checked_rows
     where
         {%- for description, applies_to, must_hold in rules %}
-        {{ 'or ' if not loop.first }}(({{ applies_to }}) and not coalesce({{ must_hold }}, false))
+        {{ 'or ' if not loop.first }}(
+            ({{ applies_to }})
+            and not coalesce({{ must_hold }}, false)
+        )
         {%- endfor %}
 
 ),
 
 rules as (
-
-    {%- for description, applies_to, must_hold in rules %}
-    select '{{ description }}' as violation
-    {{- '\n    union all' if not loop.last }}
-    {%- endfor %}
+{% for description, applies_to, must_hold in rules %}
+    {%- if not loop.first %}
+    union all
+    {%- endif %}
+    select
+        {{ loop.index }} as rule_number,
+        '{{ description }}' as violation
+{%- endfor %}
 
 ),
 
@@ -179,8 +190,11 @@ violations as (
     where
         case
             {%- for description, applies_to, must_hold in rules %}
-            when rules.violation = '{{ description }}'
-                then (({{ applies_to }}) and not coalesce({{ must_hold }}, false))
+            when rules.rule_number = {{ loop.index }}
+                then (
+                    ({{ applies_to }})
+                    and not coalesce({{ must_hold }}, false)
+                )
             {%- endfor %}
         end
 

@@ -17,7 +17,7 @@ how much of it is written:
 ``start``
     First UTC day of the stream (day 0).
 ``seed``
-    Any non-negative integer.
+    An integer in ``[0, 2**63)``.
 
 Behavioural model
 -----------------
@@ -69,6 +69,7 @@ events with ``event_at < start + k days`` are identical whatever the number of d
 ``>= k``, and :func:`append_days` writes exactly the events a longer run would hold for
 the new days, including those of users who arrived earlier. ``event_id`` is
 ``e<user number>-<active day index>-<event index within the day>``, unique and stable.
+(Same seed and same numpy version, same data: numpy may change its distributions.)
 
 Writing
 -------
@@ -218,8 +219,8 @@ class EventStream:
     def __post_init__(self) -> None:
         if not self.users_per_day > 0:
             raise ValueError("users_per_day must be positive")
-        if self.seed < 0:
-            raise ValueError("seed must be a non-negative integer")
+        if not 0 <= self.seed < 2**63:
+            raise ValueError("seed must be an integer in [0, 2**63)")
 
     @classmethod
     def from_users(cls, users: int, days: int, start: dt.date = dt.date(2025, 1, 1), seed: int = 42) -> EventStream:
@@ -244,9 +245,13 @@ class GenerationSummary:
         rate = self.events / self.seconds if self.seconds > 0 else 0.0
         return (
             f"{verb} {self.events:,} events, {self.new_users:,} new users, "
-            f"{self.first_day} .. {last} ({(self.end_day - self.first_day).days} days) "
+            f"{self.first_day} .. {last} ({_plural((self.end_day - self.first_day).days, 'day')}) "
             f"in {self.seconds:.1f} s ({rate:,.0f} events/s)"
         )
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}" + ("" if count == 1 else "s")
 
 
 def version_name(release: int) -> str:
@@ -355,9 +360,9 @@ def _segment_positions(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _segment_cumsum(values: np.ndarray, owner: np.ndarray) -> np.ndarray:
     """Inclusive cumulative sum restarting at each segment (``owner`` sorted, no gaps)."""
     total = np.cumsum(values)
-    first = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+    first = np.flatnonzero(np.diff(owner, prepend=-1))
     before = (total - values)[first]
-    return total - np.repeat(before, np.diff(np.r_[first, owner.size]))
+    return total - np.repeat(before, np.diff(np.append(first, owner.size)))
 
 
 # ---------------------------------------------------------------------------------------
@@ -425,7 +430,7 @@ def _arrivals_of_day(stream: EventStream, day: int) -> dict[str, np.ndarray]:
     slow = rng.random(n) < SLOW_UPGRADER_SHARE
     lag = np.ceil(rng.exponential(np.where(slow, UPGRADE_LAG_DAYS[1], UPGRADE_LAG_DAYS[0])))
     arrival_us = day * DAY_US + (local_time - offset_us) % DAY_US
-    return {
+    traits = {
         "arrival_us": arrival_us,
         "offset_us": offset_us,
         "first_local_day": (arrival_us + offset_us) // DAY_US,
@@ -437,6 +442,8 @@ def _arrivals_of_day(stream: EventStream, day: int) -> dict[str, np.ndarray]:
         "active_days": 1 + returns * further,
         "upgrade_lag": lag.astype(np.int64),
     }
+    order = np.argsort(arrival_us, kind="stable")
+    return {name: values[order] for name, values in traits.items()}
 
 
 def _users_until(stream: EventStream, end_day: int) -> _Users:
@@ -469,10 +476,10 @@ def _weekend(stream: EventStream, local_day: np.ndarray) -> np.ndarray:
 def _active_days(stream: EventStream, users: _Users, first_day: int, end_day: int) -> _DayRows:
     """Active days of all users whose events can fall in UTC days ``[first_day, end_day)``.
 
-    Events of local day ``L`` lie within UTC days ``[L - 1, L + 3)`` (UTC offsets within
-    a day, sessions shorter than a day), so local days ``[first_day - 2, end_day]`` are
-    kept. Active day ``k`` is at least ``k`` days after the arrival, which bounds how many
-    of them need computing.
+    Events of local day ``L`` fall in UTC days ``L - 1 .. L + 1`` (UTC offsets under 12
+    hours, sessions under 6 hours), so local days ``[first_day - 2, end_day]`` are kept,
+    with a day to spare. Active day ``k`` is at least ``k`` days after the arrival, which
+    bounds how many of them need computing.
     """
     lo, hi = first_day - 2, end_day
     parts = [(np.zeros(0, np.int32),) * 3]
@@ -628,14 +635,15 @@ def _plan_chunks(rows: _DayRows, first_day: int, end_day: int) -> list[tuple[int
     return chunks
 
 
-def _chunks(stream: EventStream, first_day: int, end_day: int) -> Iterator[tuple[int, int, _Users, dict[str, np.ndarray]]]:
+def _chunks(stream: EventStream, first_day: int, end_day: int) -> Iterator[tuple[int, int, dict[str, np.ndarray]]]:
+    """``(begin, end, events)`` for consecutive UTC day ranges covering ``[first_day, end_day)``."""
     users = _users_until(stream, end_day)
     rows = _active_days(stream, users, first_day, end_day)
     for begin, end in _plan_chunks(rows, first_day, end_day):
         lo = np.searchsorted(rows.local_day, begin - 2, side="left")
         hi = np.searchsorted(rows.local_day, end, side="right")
         part = _DayRows(rows.user[lo:hi], rows.index[lo:hi], rows.local_day[lo:hi])
-        yield begin, end, users, _expand_days(stream, users, part, begin, end)
+        yield begin, end, _expand_days(stream, users, part, begin, end)
 
 
 def iter_event_chunks(stream: EventStream, first_day: int, end_day: int) -> Iterator[dict[str, np.ndarray]]:
@@ -646,7 +654,7 @@ def iter_event_chunks(stream: EventStream, first_day: int, end_day: int) -> Iter
     ``device_os`` into DEVICE_OS, ``release`` via :func:`version_name`, ``campaign`` 0 for
     none else 1 + index into CAMPAIGNS. ``revenue`` is NaN where NULL.
     """
-    for _, _, _, chunk in _chunks(stream, first_day, end_day):
+    for _, _, chunk in _chunks(stream, first_day, end_day):
         yield chunk
 
 
@@ -655,7 +663,7 @@ def iter_event_chunks(stream: EventStream, first_day: int, end_day: int) -> Iter
 # ---------------------------------------------------------------------------------------
 
 _CREATE_TABLE = """
-create or replace table raw.app_events (
+{create} raw.app_events (
     event_id varchar,
     user_id varchar,
     event_name varchar,
@@ -696,11 +704,12 @@ from _activation_demo_chunk
 
 
 def _write(con: duckdb.DuckDBPyConnection, stream: EventStream, first_day: int, end_day: int, progress: bool) -> GenerationSummary:
+    """Insert the events of UTC days ``[first_day, end_day)``, one statement per chunk."""
     started = time.perf_counter()
-    insert = _insert_sql(int(_release(stream, np.array([end_day + 1]))[0]))
+    insert = _insert_sql(int(_release(stream, np.array([end_day]))[0]))
     events = new_users = 0
-    with tqdm(total=end_day - first_day, unit="day", disable=not progress, file=sys.stderr, desc="raw.app_events") as bar:
-        for begin, end, users, chunk in _chunks(stream, first_day, end_day):
+    with tqdm(total=end_day - first_day, unit="day", disable=not progress, delay=1.0, file=sys.stderr, desc="raw.app_events") as bar:
+        for begin, end, chunk in _chunks(stream, first_day, end_day):
             con.register("_activation_demo_chunk", chunk)
             con.execute(insert)
             con.unregister("_activation_demo_chunk")
@@ -718,16 +727,21 @@ def _write(con: duckdb.DuckDBPyConnection, stream: EventStream, first_day: int, 
 
 
 def generate(db_path: str | Path, days: int = 60, stream: EventStream = EventStream(), *, progress: bool = False) -> GenerationSummary:
-    """(Re)create ``raw.app_events`` in ``db_path`` with the first ``days`` days of ``stream``."""
+    """(Re)create ``raw.app_events`` in ``db_path`` with the first ``days`` days of ``stream``.
+
+    Chunks are committed one by one (a single transaction would hold gigabytes at
+    benchmark scale); if generation fails the table is dropped.
+    """
     if days <= 0:
         raise ValueError("days must be positive")
     with duckdb.connect(str(db_path)) as con:
         con.execute("create schema if not exists raw")
-        con.execute("begin transaction")
-        con.execute(_CREATE_TABLE)
-        summary = _write(con, stream, 0, days, progress)
-        con.execute("commit")
-    return summary
+        con.execute(_CREATE_TABLE.format(create="create or replace table"))
+        try:
+            return _write(con, stream, 0, days, progress)
+        except BaseException:
+            con.execute("drop table raw.app_events")
+            raise
 
 
 def append_days(
@@ -736,19 +750,21 @@ def append_days(
     """Insert days ``[days_existing, days_existing + days_new)`` of ``stream`` into ``raw.app_events``.
 
     The rows are exactly those a :func:`generate` run of ``days_existing + days_new``
-    days holds for the new days, events of earlier users included. The table must hold
-    no event at or after the first new day.
+    days holds for the new days, events of earlier users included. The table (created if
+    missing) must hold no event at or after the first new day; if appending fails, the
+    rows it inserted are deleted again.
     """
     if days_existing < 0 or days_new <= 0:
         raise ValueError("days_existing must be >= 0 and days_new > 0")
     boundary = dt.datetime.combine(stream.start + dt.timedelta(days=days_existing), dt.time())
     with duckdb.connect(str(db_path)) as con:
         con.execute("create schema if not exists raw")
-        con.execute("begin transaction")
-        con.execute(_CREATE_TABLE.replace("create or replace table", "create table if not exists"))
+        con.execute(_CREATE_TABLE.format(create="create table if not exists"))
         latest = con.execute("select max(event_at) from raw.app_events").fetchall()[0][0]
         if latest is not None and latest >= boundary:
-            raise ValueError(f"raw.app_events already has events at or after {boundary} (latest {latest})")
-        summary = _write(con, stream, days_existing, days_existing + days_new, progress)
-        con.execute("commit")
-    return summary
+            raise ValueError(f"raw.app_events already has events at or after {boundary} (latest: {latest})")
+        try:
+            return _write(con, stream, days_existing, days_existing + days_new, progress)
+        except BaseException:
+            con.execute("delete from raw.app_events where event_at >= ?", [boundary])
+            raise

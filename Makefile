@@ -1,0 +1,39 @@
+# The two commands a newcomer needs:  `make demo`  and  `make test`.
+# Each installs what it needs into .venv first (pinned in requirements.txt).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export DBT_PROFILES_DIR := $(CURDIR)
+
+.PHONY: install demo test test-fast lint clean
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+install: $(VENV)/.installed
+
+## Build the demo warehouse on DuckDB (target/activation.duckdb) and print the core funnel metric.
+demo: install
+	$(BIN)/activation-demo demo
+
+## Everything CI runs: lint, dbt build on fresh demo data (seeds, models, data and unit tests), pytest.
+test: install lint
+	$(BIN)/activation-demo demo --db target/ci.duckdb --quiet
+	$(BIN)/python -m pytest
+
+## DuckDB-only, fewer random examples: for development.
+test-fast: install
+	ACTIVATION_PROPERTY_EXAMPLES=3 $(BIN)/python -m pytest -x -q
+
+## sqlfluff (dbt templater) over models, analyses and data tests; compiles against an empty database.
+lint: install
+	mkdir -p target
+	DBT_ACTIVATION_DUCKDB_PATH=target/lint.duckdb $(BIN)/sqlfluff lint models analyses tests
+
+clean:
+	rm -rf target logs dbt_packages $(VENV)

@@ -70,10 +70,19 @@
         {{ return(none) }}
     {%- endif -%}
     {%- set text = value | string -%}
-    {%- if not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', text) -%}
+    {%- set match = modules.re.match('^([0-9]{4})-([0-9]{2})-([0-9]{2})$', text) -%}
+    {%- set valid = match is not none -%}
+    {%- if valid -%}
+        {%- set year, month, day = match.group(1) | int, match.group(2) | int, match.group(3) | int -%}
+        {%- set valid = 1 <= month <= 12 and 1 <= day <= 31 -%}
+        {%- if valid -%}
+            {%- set next_month = modules.datetime.date(year + month // 12, month % 12 + 1, 1) -%}
+            {%- set valid = day <= (next_month - modules.datetime.timedelta(days=1)).day -%}
+        {%- endif -%}
+    {%- endif -%}
+    {%- if not valid -%}
         {{ dbt_activation._fail(macro_name, argument, value, "a date 'YYYY-MM-DD' or null") }}
     {%- endif -%}
-    {%- set parsed = modules.datetime.datetime.strptime(text, '%Y-%m-%d') -%}
     {{ return(text) }}
 {% endmacro %}
 

@@ -204,8 +204,9 @@ RELEASES_PER_MAJOR = 26
 DAY_US = 86_400 * 10**6
 HOUR_US = 3_600 * 10**6
 UNIX_EPOCH = dt.date(1970, 1, 1)
-USER_BLOCK = 200_000
-TARGET_DAY_ROWS_PER_CHUNK = 400_000  # about 3 M events
+USER_BLOCK = 50_000
+TARGET_DAY_ROWS_PER_CHUNK = 250_000  # about 2 M events
+DUCKDB_MEMORY_LIMIT = "1GB"
 
 
 @dataclass(frozen=True)
@@ -495,6 +496,7 @@ def _active_days(stream: EventStream, users: _Users, first_day: int, end_day: in
         keep &= (local_day >= lo) & (local_day <= hi)
         parts.append((user[keep].astype(np.int32), index[keep].astype(np.int32), local_day[keep].astype(np.int32)))
     user, index, local_day = (np.concatenate(column) for column in zip(*parts))
+    del parts
     order = np.argsort(local_day, kind="stable")
     return _DayRows(user[order], index[order], local_day[order])
 
@@ -706,6 +708,7 @@ from _activation_demo_chunk
 def _write(con: duckdb.DuckDBPyConnection, stream: EventStream, first_day: int, end_day: int, progress: bool) -> GenerationSummary:
     """Insert the events of UTC days ``[first_day, end_day)``, one statement per chunk."""
     started = time.perf_counter()
+    con.execute(f"set memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
     insert = _insert_sql(int(_release(stream, np.array([end_day]))[0]))
     events = new_users = 0
     with tqdm(total=end_day - first_day, unit="day", disable=not progress, delay=1.0, file=sys.stderr, desc="raw.app_events") as bar:

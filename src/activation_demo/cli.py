@@ -11,6 +11,7 @@ import argparse
 import datetime as dt
 from collections.abc import Callable, Sequence
 
+from activation_demo.demo import add_demo_parser
 from activation_demo.generate import EventStream, append_days, generate
 
 
@@ -30,9 +31,11 @@ def add_generate_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--db", required=True, help="DuckDB database file")
     parser.add_argument("--users", type=int, default=3000, help="new users over --days days (default: 3000)")
     parser.add_argument("--days", type=int, default=60, help="days from --start (default: 60)")
-    parser.add_argument("--start", type=dt.date.fromisoformat, default=dt.date(2025, 1, 1), help="first day, YYYY-MM-DD (default: 2025-01-01)")
+    parser.add_argument("--start", type=dt.date.fromisoformat, default=dt.date(2025, 1, 1),
+                        help="first day, YYYY-MM-DD (default: 2025-01-01)")
     parser.add_argument("--seed", type=int, default=42, help="random seed, >= 0 (default: 42)")
-    parser.add_argument("--append-days", type=int, metavar="K", help="append K days after the existing --days days instead of regenerating")
+    parser.add_argument("--append-days", type=int, metavar="K",
+                        help="append K days after the existing --days days instead of regenerating")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(func=run_generate)
 
@@ -48,11 +51,12 @@ def run_generate(args: argparse.Namespace) -> int:
     return 0
 
 
-SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [add_generate_parser]
+SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [add_generate_parser, add_demo_parser]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="activation-demo", description="Jobs around the dbt_activation demo warehouse.")
+    parser = argparse.ArgumentParser(
+        prog="activation-demo", description="Jobs around the dbt_activation demo warehouse.")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add_parser in SUBCOMMANDS:
         add_parser(subparsers)

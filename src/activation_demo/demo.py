@@ -9,33 +9,28 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import time
 from pathlib import Path
 
 import duckdb
 
+from activation_demo.dbt_runner import PROJECT_DIR, invoke
 from activation_demo.generate import EventStream, generate
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
 DEFAULT_DB = PROJECT_DIR / "target" / "activation.duckdb"
 CORE_METRIC = "first_activation_core_metric"
 
 
 def dbt(args: list[str], db_path: Path) -> None:
     """Run one dbt command on the project against ``db_path``; raise if it fails."""
-    from dbt.cli.main import dbtRunner  # imported late: dbt is slow to import
-
-    os.environ["DBT_ACTIVATION_DUCKDB_PATH"] = str(db_path)
-    result = dbtRunner().invoke(
-        [*args, "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)])
+    result = invoke(args, db_path)
     if not result.success:
         raise RuntimeError(f"dbt {args[0]} failed; see the log above")
 
 
 def core_metric(db_path: Path) -> tuple[list[str], list[tuple]]:
     """Compile and run the core-metric analysis; return its columns and rows."""
-    dbt(["compile", "--select", CORE_METRIC, "--quiet"], db_path)
+    dbt(["compile", "--select", "resource_type:analysis", "--quiet"], db_path)  # one node would be echoed
     compiled = PROJECT_DIR / "target" / "compiled" / "dbt_activation" / "analyses" / f"{CORE_METRIC}.sql"
     with duckdb.connect(str(db_path), read_only=True) as con:
         cursor = con.execute(compiled.read_text())

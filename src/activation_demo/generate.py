@@ -13,7 +13,7 @@ how much of it is written:
 ``users_per_day``
     Base arrival rate of new users. ``EventStream.from_users(users, days)`` turns a total
     into a rate (``users / days``); the realised count is Poisson around it, raised by
-    the weekday pattern and the growth trend (about +3 % over 60 days, +7 % over a year).
+    the weekday pattern and the growth trend (about +1 % over 60 days, +7 % over a year).
 ``start``
     First UTC day of the stream (day 0).
 ``seed``
@@ -84,6 +84,7 @@ import datetime as dt
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,6 +93,7 @@ import numpy as np
 from tqdm import tqdm
 
 __all__ = [
+    "CAMPAIGNS",
     "COUNTRIES",
     "DEVICE_OS",
     "EVENT_NAMES",
@@ -110,7 +112,9 @@ __all__ = [
 EVENT_NAMES = ("first_visit", "session_start", "view_item", "add_to_cart", "begin_checkout", "purchase")
 FIRST_VISIT, SESSION_START, VIEW_ITEM, ADD_TO_CART, BEGIN_CHECKOUT, PURCHASE = range(6)
 
-COUNTRIES = ("United States", "India", "Brazil", "United Kingdom", "Germany", "Japan", "South Korea", "France")
+COUNTRIES = (
+    "United States", "India", "Brazil", "United Kingdom", "Germany", "Japan", "South Korea", "France",
+)
 COUNTRY_SHARE = (0.32, 0.15, 0.11, 0.10, 0.09, 0.09, 0.08, 0.06)
 # UTC offsets (hours, standard time) and their share within the country.
 COUNTRY_UTC_OFFSETS = (
@@ -187,6 +191,7 @@ SESSION_GAP_US = (15 * 60 * 10**6, 3 * 3600 * 10**6)  # minimum, mean of the res
 VIEWS_PER_SESSION = 3.5
 MAX_VIEWS = 30
 EVENT_GAP_US = (2 * 10**6, 40 * 10**6, 10 * 60 * 10**6)  # minimum, mean of the rest, cap
+FIRST_VISIT_TO_SESSION_US = (200_000, 800_000)  # minimum, uniform spread
 CART_RATE = 0.08
 FIRST_DAYS_BOOST = 2.5  # extra cart propensity on the arrival day, decaying with age
 BOOST_DECAY_DAYS = 1.5
@@ -206,7 +211,7 @@ HOUR_US = 3_600 * 10**6
 UNIX_EPOCH = dt.date(1970, 1, 1)
 USER_BLOCK = 50_000
 TARGET_DAY_ROWS_PER_CHUNK = 250_000  # about 2 M events
-DUCKDB_MEMORY_LIMIT = "1GB"
+DUCKDB_MEMORY_LIMIT = "1GB"  # while inserting; keeps the whole run under 2 GB at 100 M events
 
 
 @dataclass(frozen=True)
@@ -224,7 +229,9 @@ class EventStream:
             raise ValueError("seed must be an integer in [0, 2**63)")
 
     @classmethod
-    def from_users(cls, users: int, days: int, start: dt.date = dt.date(2025, 1, 1), seed: int = 42) -> EventStream:
+    def from_users(
+        cls, users: int, days: int, start: dt.date = dt.date(2025, 1, 1), seed: int = 42
+    ) -> EventStream:
         """The stream whose base arrival rate brings about ``users`` new users in ``days`` days."""
         if days <= 0:
             raise ValueError("days must be positive")
@@ -371,11 +378,19 @@ def _segment_cumsum(values: np.ndarray, owner: np.ndarray) -> np.ndarray:
 # ---------------------------------------------------------------------------------------
 
 _COUNTRY_CUM = _cumulative(COUNTRY_SHARE)
-_OFFSET_HOURS = np.array([[o for o, _ in offsets] + [0.0] * (4 - len(offsets)) for offsets in COUNTRY_UTC_OFFSETS])
-_OFFSET_CUM = np.array([_cumulative(tuple(s for _, s in offsets) + (0.0,) * (4 - len(offsets))) for offsets in COUNTRY_UTC_OFFSETS])
+_OFFSET_CHOICES = max(len(offsets) for offsets in COUNTRY_UTC_OFFSETS)
+_OFFSET_HOURS = np.array(
+    [[hours for hours, _ in offsets] + [0.0] * (_OFFSET_CHOICES - len(offsets))
+     for offsets in COUNTRY_UTC_OFFSETS]
+)
+_OFFSET_CUM = np.array(
+    [_cumulative(tuple(share for _, share in offsets) + (0.0,) * (_OFFSET_CHOICES - len(offsets)))
+     for offsets in COUNTRY_UTC_OFFSETS]
+)
 _DEVICE_CUM = np.array([_cumulative(shares) for shares in DEVICE_SHARE_BY_COUNTRY])
-_CAMPAIGN_CUM = np.array(
-    [_cumulative((1.0 - sum(c.share_by_device[d] for c in CAMPAIGNS),) + tuple(c.share_by_device[d] for c in CAMPAIGNS)) for d in range(3)]
+_CAMPAIGN_CUM = np.array(  # column 0: organic
+    [_cumulative((1.0 - sum(shares),) + shares)
+     for shares in zip(*(campaign.share_by_device for campaign in CAMPAIGNS))]
 )
 _CAMPAIGN_ENGAGEMENT = np.array([ORGANIC_ENGAGEMENT] + [c.engagement for c in CAMPAIGNS])
 _CAMPAIGN_INTENT = np.array([ORGANIC_INTENT] + [c.intent for c in CAMPAIGNS])
@@ -494,7 +509,7 @@ def _active_days(stream: EventStream, users: _Users, first_day: int, end_day: in
         local_day = users.first_local_day[user] + _segment_cumsum(gap, owner)
         keep = (index == 0) | ~_weekend(stream, local_day) | (_uniform(h, _WEEKEND) < WEEKEND_KEEP)
         keep &= (local_day >= lo) & (local_day <= hi)
-        parts.append((user[keep].astype(np.int32), index[keep].astype(np.int32), local_day[keep].astype(np.int32)))
+        parts.append(tuple(a[keep].astype(np.int32) for a in (user, index, local_day)))
     user, index, local_day = (np.concatenate(column) for column in zip(*parts))
     del parts
     order = np.argsort(local_day, kind="stable")
@@ -526,88 +541,135 @@ def _release(stream: EventStream, local_day: np.ndarray) -> np.ndarray:
     return np.maximum(day // RELEASE_EVERY_DAYS, 0)
 
 
-def _expand_days(stream: EventStream, users: _Users, rows: _DayRows, first_day: int, end_day: int) -> dict[str, np.ndarray]:
-    """Events of the given active days that fall in UTC days ``[first_day, end_day)``."""
-    u = rows.user
-    k = rows.index
-    local_day = rows.local_day.astype(np.int64)
-    first = k == 0
-    offset = users.offset_us[u]
-    h_day = _step(users.hash[u], k, _DAY_STEP)
+@dataclass(frozen=True)
+class _Days:
+    """Per active day: what holds for the whole day."""
 
-    # Per day: device, country and app version of the day, number of sessions.
+    hash: np.ndarray
+    device: np.ndarray
+    country: np.ndarray
+    release: np.ndarray
+    sessions: np.ndarray  # planned; late ones can fall past midnight and are dropped
+    opening_us: np.ndarray  # start of the first session
+    day_end_us: np.ndarray  # local midnight ending the day
+    cart_rate: np.ndarray
+    view_mean: np.ndarray
+
+
+@dataclass(frozen=True)
+class _Sessions:
+    """Per session overlapping the chunk: its day, hash, start, shape, first event ordinal."""
+
+    day: np.ndarray
+    hash: np.ndarray
+    start_us: np.ndarray
+    views: np.ndarray
+    has_first_visit: np.ndarray
+    events: np.ndarray
+    first_ordinal: np.ndarray
+
+
+def _plan_days(stream: EventStream, users: _Users, rows: _DayRows) -> _Days:
+    u, k = rows.user, rows.index
+    local_day = rows.local_day.astype(np.int64)
+    later = k > 0
+    h = _step(users.hash[u], k, _DAY_STEP)
     device = users.device[u]
-    device[~first & (device != WEB) & (_uniform(h_day, _SWITCH) < SWITCH_TO_WEB)] = WEB
+    device[later & (device != WEB) & (_uniform(h, _SWITCH) < SWITCH_TO_WEB)] = WEB
     country = users.country[u]
-    travel = ~first & (_uniform(h_day, _TRAVEL) < TRAVEL)
-    country[travel] = (country[travel] + 1 + (_uniform(h_day[travel], _TRAVEL_TO) * 7).astype(np.int8)) % 8
+    travel = later & (_uniform(h, _TRAVEL) < TRAVEL)
+    elsewhere = (_uniform(h[travel], _TRAVEL_TO) * (len(COUNTRIES) - 1)).astype(np.int8)
+    country[travel] = (country[travel] + 1 + elsewhere) % len(COUNTRIES)
     installed = _release(stream, users.first_local_day[u])
     upgraded = np.maximum(installed, _release(stream, local_day - users.upgrade_lag[u]))
-    release = np.where(device == WEB, _release(stream, local_day), upgraded)
     engagement = users.engagement[u]
-    sessions = 1 + np.minimum(_geometric(_uniform(h_day, _SESSIONS), EXTRA_SESSIONS * np.sqrt(engagement)), MAX_SESSIONS_PER_DAY - 1)
+    extra_sessions = _geometric(_uniform(h, _SESSIONS), EXTRA_SESSIONS * np.sqrt(engagement))
+    offset = users.offset_us[u]
+    later_opening = local_day * DAY_US + _time_of_day_us(_uniform(h, _TIME_OF_DAY)) - offset
     age = local_day - users.first_local_day[u]
-    cart_rate = CART_RATE * users.intent[u] * (1.0 + FIRST_DAYS_BOOST * np.exp(-age / BOOST_DECAY_DAYS))
-
-    # Per session: start time, views and funnel steps.
-    day_of, s = _segment_positions(sessions)
-    h_session = _step(h_day[day_of], s, _SESSION_STEP)
-    opening = np.where(
-        first,
-        users.arrival_us[u],
-        local_day * DAY_US + _time_of_day_us(_uniform(h_day, _TIME_OF_DAY)) - offset,
+    return _Days(
+        hash=h,
+        device=device,
+        country=country,
+        release=np.where(device == WEB, _release(stream, local_day), upgraded),
+        sessions=1 + np.minimum(extra_sessions, MAX_SESSIONS_PER_DAY - 1),
+        opening_us=np.where(later, later_opening, users.arrival_us[u]),
+        day_end_us=(local_day + 1) * DAY_US - offset,
+        cart_rate=CART_RATE * users.intent[u] * (1.0 + FIRST_DAYS_BOOST * np.exp(-age / BOOST_DECAY_DAYS)),
+        view_mean=VIEWS_PER_SESSION * engagement**0.25,
     )
-    gap = SESSION_GAP_US[0] + _exponential_us(_uniform(h_session, _SESSION_GAP), SESSION_GAP_US[1])
+
+
+def _plan_sessions(days: _Days, is_first_day: np.ndarray, first_day: int, end_day: int) -> _Sessions:
+    """Sessions of the days, keeping those that can have events in UTC days ``[first_day, end_day)``."""
+    day, s = _segment_positions(days.sessions)
+    h = _step(days.hash[day], s, _SESSION_STEP)
+    gap = SESSION_GAP_US[0] + _exponential_us(_uniform(h, _SESSION_GAP), SESSION_GAP_US[1])
     gap[s == 0] = 0
-    start = opening[day_of] + _segment_cumsum(gap, day_of)
-    in_day = (s == 0) | (start < (local_day[day_of] + 1) * DAY_US - offset[day_of])
-    day_of, s, h_session, start = day_of[in_day], s[in_day], h_session[in_day], start[in_day]
+    start = days.opening_us[day] + _segment_cumsum(gap, day)
+    in_day = (s == 0) | (start < days.day_end_us[day])
+    day, s, h, start = day[in_day], s[in_day], h[in_day], start[in_day]
 
-    views = np.minimum(_geometric(_uniform(h_session, _VIEWS), VIEWS_PER_SESSION * engagement[day_of] ** 0.25), MAX_VIEWS)
-    p_cart = np.minimum(cart_rate[day_of] * (1.0 - np.exp(-views / 2.0)), 0.9)
-    cart = _uniform(h_session, _CART) < p_cart
-    checkout = cart & (_uniform(h_session, _CHECKOUT) < CHECKOUT_RATE)
-    purchase = checkout & (_uniform(h_session, _PURCHASE) < PURCHASE_RATE)
-    visit = first[day_of] & (s == 0)
-    n_events = visit + 1 + views + cart + checkout + purchase
-    ordinal_base = _segment_cumsum(n_events, day_of) - n_events
+    views = np.minimum(_geometric(_uniform(h, _VIEWS), days.view_mean[day]), MAX_VIEWS)
+    p_cart = np.minimum(days.cart_rate[day] * (1.0 - np.exp(-views / 2.0)), 0.9)
+    cart = _uniform(h, _CART) < p_cart
+    checkout = cart & (_uniform(h, _CHECKOUT) < CHECKOUT_RATE)
+    purchase = checkout & (_uniform(h, _PURCHASE) < PURCHASE_RATE)
+    has_first_visit = is_first_day[day] & (s == 0)
+    events = has_first_visit + 1 + views + cart + checkout + purchase
+    first_ordinal = _segment_cumsum(events, day) - events  # counts every session of the day
 
-    overlaps = (start < end_day * DAY_US) & (start + n_events * EVENT_GAP_US[2] >= first_day * DAY_US)
-    day_of, h_session, start, views, visit, n_events, ordinal_base = (
-        a[overlaps] for a in (day_of, h_session, start, views, visit, n_events, ordinal_base)
+    overlaps = (start < end_day * DAY_US) & (start + events * EVENT_GAP_US[2] >= first_day * DAY_US)
+    return _Sessions(
+        day=day[overlaps],
+        hash=h[overlaps],
+        start_us=start[overlaps],
+        views=views[overlaps],
+        has_first_visit=has_first_visit[overlaps],
+        events=events[overlaps],
+        first_ordinal=first_ordinal[overlaps],
     )
 
-    # Per event: name, time, revenue.
-    session_of, j = _segment_positions(n_events)
-    h_event = _step(h_session[session_of], j, _EVENT_STEP)
-    step = j - visit[session_of]  # 0 is session_start
-    view_count = views[session_of]
-    name = np.where(step <= view_count, np.minimum(step, 1) + SESSION_START, step - view_count + VIEW_ITEM)
-    name = np.where(step < 0, FIRST_VISIT, name).astype(np.int8)
-    u_gap = _uniform(h_event, _EVENT_GAP)
-    event_gap = np.minimum(EVENT_GAP_US[0] + _exponential_us(u_gap, EVENT_GAP_US[1]), EVENT_GAP_US[2])
-    event_gap = np.where(name == SESSION_START, 200_000 + (u_gap * 800_000).astype(np.int64), event_gap)
-    event_gap[j == 0] = 0
-    event_at = start[session_of] + _segment_cumsum(event_gap, session_of)
 
-    keep = (event_at >= first_day * DAY_US) & (event_at < end_day * DAY_US)
-    order = np.argsort(event_at[keep], kind="stable")
-    pick = np.flatnonzero(keep)[order]
-    session_of, j, name, event_at, h_event = session_of[pick], j[pick], name[pick], event_at[pick], h_event[pick]
-    day_row = day_of[session_of]
-    user = u[day_row]
+def _event_names(step: np.ndarray, views: np.ndarray) -> np.ndarray:
+    """Event at position ``step`` of a session (-1 first_visit, 0 session_start, then views, funnel)."""
+    in_session = np.where(step <= views, np.minimum(step, 1) + SESSION_START, step - views + VIEW_ITEM)
+    return np.where(step < 0, FIRST_VISIT, in_session).astype(np.int8)
+
+
+def _expand_days(
+    stream: EventStream, users: _Users, rows: _DayRows, first_day: int, end_day: int
+) -> dict[str, np.ndarray]:
+    """Events of the given active days that fall in UTC days ``[first_day, end_day)``, by time."""
+    days = _plan_days(stream, users, rows)
+    sessions = _plan_sessions(days, rows.index == 0, first_day, end_day)
+    session, j = _segment_positions(sessions.events)
+    h = _step(sessions.hash[session], j, _EVENT_STEP)
+    name = _event_names(j - sessions.has_first_visit[session], sessions.views[session])
+    u_gap = _uniform(h, _EVENT_GAP)
+    gap = np.minimum(EVENT_GAP_US[0] + _exponential_us(u_gap, EVENT_GAP_US[1]), EVENT_GAP_US[2])
+    after_first_visit = FIRST_VISIT_TO_SESSION_US[0] + (u_gap * FIRST_VISIT_TO_SESSION_US[1]).astype(np.int64)
+    gap = np.where(name == SESSION_START, after_first_visit, gap)
+    gap[j == 0] = 0
+    event_at = sessions.start_us[session] + _segment_cumsum(gap, session)
+
+    keep = np.flatnonzero((event_at >= first_day * DAY_US) & (event_at < end_day * DAY_US))
+    keep = keep[np.argsort(event_at[keep], kind="stable")]
+    session, j, name, event_at, h = session[keep], j[keep], name[keep], event_at[keep], h[keep]
+    day = sessions.day[session]
+    user = rows.user[day]
     revenue = np.full(len(name), np.nan)
     bought = name == PURCHASE
-    revenue[bought] = _revenue(h_event[bought], users.country[user[bought]])
+    revenue[bought] = _revenue(h[bought], users.country[user[bought]])
     return {
         "user_number": user.astype(np.int64) + 1,
-        "day_index": k[day_row],
-        "ordinal": (ordinal_base[session_of] + j).astype(np.int32),
+        "day_index": rows.index[day],
+        "ordinal": (sessions.first_ordinal[session] + j).astype(np.int32),
         "event_name": name,
         "event_at": (event_at + _start_us(stream)).astype("datetime64[us]"),
-        "country": country[day_row],
-        "device_os": device[day_row],
-        "release": release[day_row].astype(np.int32),
+        "country": days.country[day],
+        "device_os": days.device[day],
+        "release": days.release[day].astype(np.int32),
         "campaign": np.where(name == FIRST_VISIT, users.campaign[user], 0).astype(np.int8),
         "revenue": revenue,
     }
@@ -637,7 +699,9 @@ def _plan_chunks(rows: _DayRows, first_day: int, end_day: int) -> list[tuple[int
     return chunks
 
 
-def _chunks(stream: EventStream, first_day: int, end_day: int) -> Iterator[tuple[int, int, dict[str, np.ndarray]]]:
+def _chunks(
+    stream: EventStream, first_day: int, end_day: int
+) -> Iterator[tuple[int, int, dict[str, np.ndarray]]]:
     """``(begin, end, events)`` for consecutive UTC day ranges covering ``[first_day, end_day)``."""
     users = _users_until(stream, end_day)
     rows = _active_days(stream, users, first_day, end_day)
@@ -705,13 +769,27 @@ from _activation_demo_chunk
 """
 
 
-def _write(con: duckdb.DuckDBPyConnection, stream: EventStream, first_day: int, end_day: int, progress: bool) -> GenerationSummary:
+@contextmanager
+def _memory_limit(con: duckdb.DuckDBPyConnection, limit: str) -> Iterator[None]:
+    """DuckDB's memory limit set to ``limit`` for the block, then restored."""
+    previous = con.execute("select current_setting('memory_limit')").fetchall()[0][0]
+    con.execute(f"set memory_limit = '{limit}'")
+    try:
+        yield
+    finally:
+        con.execute(f"set memory_limit = '{previous}'")
+
+
+def _write(
+    con: duckdb.DuckDBPyConnection, stream: EventStream, first_day: int, end_day: int, progress: bool
+) -> GenerationSummary:
     """Insert the events of UTC days ``[first_day, end_day)``, one statement per chunk."""
     started = time.perf_counter()
-    con.execute(f"set memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
     insert = _insert_sql(int(_release(stream, np.array([end_day]))[0]))
     events = new_users = 0
-    with tqdm(total=end_day - first_day, unit="day", disable=not progress, delay=1.0, file=sys.stderr, desc="raw.app_events") as bar:
+    bar = tqdm(total=end_day - first_day, unit="day", desc="raw.app_events", file=sys.stderr,
+               disable=not progress, delay=1.0)
+    with bar, _memory_limit(con, DUCKDB_MEMORY_LIMIT):
         for begin, end, chunk in _chunks(stream, first_day, end_day):
             con.register("_activation_demo_chunk", chunk)
             con.execute(insert)
@@ -719,7 +797,7 @@ def _write(con: duckdb.DuckDBPyConnection, stream: EventStream, first_day: int, 
             events += len(chunk["event_name"])
             new_users += int(np.count_nonzero(chunk["event_name"] == FIRST_VISIT))
             bar.update(end - begin)
-            bar.set_postfix(events=f"{events:,}")
+            bar.set_postfix(events=f"{events:,}", refresh=False)
     return GenerationSummary(
         events=events,
         new_users=new_users,
@@ -729,7 +807,9 @@ def _write(con: duckdb.DuckDBPyConnection, stream: EventStream, first_day: int, 
     )
 
 
-def generate(db_path: str | Path, days: int = 60, stream: EventStream = EventStream(), *, progress: bool = False) -> GenerationSummary:
+def generate(
+    db_path: str | Path, days: int = 60, stream: EventStream = EventStream(), *, progress: bool = False
+) -> GenerationSummary:
     """(Re)create ``raw.app_events`` in ``db_path`` with the first ``days`` days of ``stream``.
 
     Chunks are committed one by one (a single transaction would hold gigabytes at
@@ -748,7 +828,12 @@ def generate(db_path: str | Path, days: int = 60, stream: EventStream = EventStr
 
 
 def append_days(
-    db_path: str | Path, days_existing: int, days_new: int, stream: EventStream = EventStream(), *, progress: bool = False
+    db_path: str | Path,
+    days_existing: int,
+    days_new: int,
+    stream: EventStream = EventStream(),
+    *,
+    progress: bool = False,
 ) -> GenerationSummary:
     """Insert days ``[days_existing, days_existing + days_new)`` of ``stream`` into ``raw.app_events``.
 

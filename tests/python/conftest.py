@@ -12,7 +12,7 @@ import duckdb
 import pytest
 from dbt.cli.main import dbtRunner
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
+from activation_demo.dbt_runner import PROJECT_DIR, release_duckdb
 
 RAW_COLUMNS = [
     ("event_id", "varchar"),
@@ -84,7 +84,7 @@ class Warehouse:
         if vars:
             cli += ["--vars", json.dumps(vars, default=str)]
         result = dbtRunner().invoke(cli)
-        _release_duckdb()
+        release_duckdb()
         if expect_success and not result.success:
             detail = result.exception or [
                 f"{r.node.name}: {r.message}" for r in (result.result or []) if r.status in ("error", "fail")
@@ -110,17 +110,6 @@ class Warehouse:
     def query(self, sql: str) -> list[tuple]:
         with duckdb.connect(str(self.db_path), read_only=True) as con:
             return con.execute(sql).fetchall()
-
-
-def _release_duckdb() -> None:
-    """dbt-duckdb keeps its database open in this process; close it so the tests can read
-    and write the file between dbt invocations."""
-    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-
-    with DuckDBConnectionManager._LOCK:
-        if DuckDBConnectionManager._ENV is not None:
-            DuckDBConnectionManager._ENV.close()
-            DuckDBConnectionManager._ENV = None
 
 
 @pytest.fixture

@@ -26,6 +26,8 @@ import pytest
 import yaml
 from dbt.cli.main import dbtRunner
 
+from activation_demo.dbt_runner import release_duckdb
+
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 ANALYSES_DIR = PROJECT_DIR / "analyses"
 COMPILED_SUBDIR = Path("compiled") / "dbt_activation" / "analyses"
@@ -86,17 +88,6 @@ def _generate(db_path: Path) -> None:
     generate(db_path, days=DEMO_DAYS, stream=EventStream.from_users(DEMO_USERS, DEMO_DAYS))
 
 
-def _release_duckdb() -> None:
-    """dbt-duckdb keeps the database open in this process; close it so that the file can
-    be opened read-only (or by the next dbt invocation)."""
-    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-
-    with DuckDBConnectionManager._LOCK:
-        if DuckDBConnectionManager._ENV is not None:
-            DuckDBConnectionManager._ENV.close()
-            DuckDBConnectionManager._ENV = None
-
-
 def _dbt(project_dir: Path, root: Path, *args: str):
     cli = [
         *args,
@@ -109,7 +100,7 @@ def _dbt(project_dir: Path, root: Path, *args: str):
     try:
         return dbtRunner().invoke(cli)
     finally:
-        _release_duckdb()
+        release_duckdb()
 
 
 def _failure(result) -> str:

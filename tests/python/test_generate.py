@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from activation_demo import generate as generate_module
 from activation_demo.cli import main
 from activation_demo.generate import (
     EVENT_NAMES,
@@ -41,8 +42,9 @@ EXPECTED_COLUMNS = [
 def rows(db: Path, before: dt.datetime | None = None) -> list[tuple]:
     """All events (optionally those before a time), in a canonical order."""
     with duckdb.connect(str(db), read_only=True) as con:
-        where = "where event_at < ?" if before else ""
-        return con.execute(f"select * from raw.app_events {where} order by event_id", [before] if before else []).fetchall()
+        if before is None:
+            return con.execute("select * from raw.app_events order by event_id").fetchall()
+        return con.execute("select * from raw.app_events where event_at < ? order by event_id", [before]).fetchall()
 
 
 def day(n: int, stream: EventStream = STREAM) -> dt.datetime:
@@ -98,7 +100,8 @@ def test_event_ids_unique_and_columns_set(con):
         " or event_at is null or country is null or device_os is null or app_version is null",
     )
     assert nulls == 0
-    assert scalar(con, "select count(*) from raw.app_events where not regexp_full_match(user_id, 'u[0-9]{7}')") == 0
+    bad_user_ids = "select count(*) from raw.app_events where not regexp_full_match(user_id, 'u[0-9]{7}')"
+    assert scalar(con, bad_user_ids) == 0
 
 
 def test_event_names_and_time_window(con):
@@ -133,11 +136,13 @@ def test_revenue_only_on_purchases(con):
 
 
 def test_utm_only_on_first_visit_and_complete(con):
-    assert scalar(con, "select count(*) from raw.app_events where event_name <> 'first_visit' and utm_source is not null") == 0
+    utm_elsewhere = "select count(*) from raw.app_events where event_name <> 'first_visit' and utm_source is not null"
+    assert scalar(con, utm_elsewhere) == 0
     incomplete = scalar(
         con,
         "select count(*) from raw.app_events"
-        " where (utm_source is null) <> (utm_medium is null) or (utm_source is null) <> (utm_campaign is null)",
+        " where (utm_source is null) <> (utm_medium is null)"
+        " or (utm_source is null) <> (utm_campaign is null)",
     )
     assert incomplete == 0
 
@@ -203,6 +208,16 @@ def test_prefix_stability_property(seed, users_per_day, start, cut, extra):
     before = long["event_at"] < np.datetime64(day(cut, stream), "us")
     for name in short:
         np.testing.assert_array_equal(short[name], long[name][before], err_msg=name)
+
+
+def test_chunk_and_block_sizes_do_not_change_events(monkeypatch):
+    whole = events(STREAM, 0, DAYS)
+    monkeypatch.setattr(generate_module, "TARGET_DAY_ROWS_PER_CHUNK", 40)
+    monkeypatch.setattr(generate_module, "USER_BLOCK", 7)
+    assert len(list(iter_event_chunks(STREAM, 0, DAYS))) > 10
+    pieces = events(STREAM, 0, DAYS)
+    for name in whole:
+        np.testing.assert_array_equal(pieces[name], whole[name], err_msg=name)
 
 
 def test_append_equals_longer_generation(tmp_path, db):
@@ -280,7 +295,8 @@ def test_retention_decays_and_users_come_back_after_gaps(year):
 
 def test_weekday_arrivals_exceed_weekend_arrivals(year):
     visits = year["event_name"] == 0
-    per_day = np.bincount(year["event_at"][visits].astype("datetime64[D]").astype(np.int64) - 20089)
+    arrival_day = year["event_at"][visits].astype("datetime64[D]") - np.datetime64("2025-01-01")
+    per_day = np.bincount(arrival_day.astype(np.int64))
     weekday = (np.arange(len(per_day)) + dt.date(2025, 1, 1).weekday()) % 7
     assert per_day[weekday < 5].mean() > 1.1 * per_day[weekday >= 5].mean()
     assert per_day[-60:].mean() > per_day[:60].mean()
@@ -326,7 +342,8 @@ def test_cli_generate_and_append(tmp_path, capsys):
     full, short = tmp_path / "full.duckdb", tmp_path / "short.duckdb"
     assert main(["generate", "--db", str(full), "--users", "750", "--days", "30", "--seed", "7", "--quiet"]) == 0
     assert "generated" in capsys.readouterr().out
-    short_args = ["generate", "--db", str(short), "--users", "500", "--days", "20", "--start", "2025-01-01", "--seed", "7", "--quiet"]
+    short_args = ["generate", "--db", str(short), "--users", "500", "--days", "20", "--start", "2025-01-01",
+                  "--seed", "7", "--quiet"]
     assert main(short_args) == 0
     # 500 users over 20 days is the rate of 750 over 30: appending 10 days gives the full run.
     assert main([*short_args, "--append-days", "10"]) == 0

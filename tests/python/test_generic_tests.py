@@ -19,6 +19,8 @@ import duckdb
 import pytest
 from dbt.cli.main import dbtRunner
 
+from activation_demo.dbt_runner import release_duckdb
+
 import oracle
 
 PACKAGE_DIR = Path(__file__).resolve().parents[2]
@@ -327,16 +329,6 @@ def write_project(root: Path, cases: dict, extra_tests: dict | None = None) -> N
         models.append({"name": model, "data_tests": tests})
     (root / "models" / "cases.yml").write_text(
         json.dumps({"version": 2, "models": models}, indent=2))
-
-
-def release_duckdb() -> None:
-    """dbt-duckdb keeps the database open in this process; close it to read the file."""
-    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-
-    with DuckDBConnectionManager._LOCK:
-        if DuckDBConnectionManager._ENV is not None:
-            DuckDBConnectionManager._ENV.close()
-            DuckDBConnectionManager._ENV = None
 
 
 def invoke(root: Path, *args: str):

@@ -11,7 +11,7 @@ import pytest
 import yaml
 from dbt.cli.main import dbtRunner
 
-from conftest import PROJECT_DIR, _release_duckdb
+from activation_demo.dbt_runner import PROJECT_DIR, release_duckdb
 
 EVENTS_CSV = """user_id,event_name,occurred_at,country
 a,first_visit,2025-01-01 09:00:00,KR
@@ -58,7 +58,7 @@ class Consumer:
     def dbt(self, *args: str):
         result = dbtRunner().invoke([*args, "--project-dir", str(self.root),
                                      "--profiles-dir", str(self.root), "--quiet"])
-        _release_duckdb()
+        release_duckdb()
         return result
 
 

@@ -159,8 +159,7 @@ seen_occurrences as (
 
 {%- if incremental %}
 
--- for users whose first visit did not change, the stored occurrence stays valid and wins
--- when it is earlier than what this run saw
+-- for users whose first visit did not change, the stored occurrence stays valid
 stored_occurrences as (
 
     select
@@ -178,18 +177,22 @@ stored_occurrences as (
 
 ),
 
+-- what the merge writes: occurrences not stored yet or earlier than the stored one, and
+-- every occurrence of a user whose first visit is new or changed
 first_occurrences as (
 
     select
-        user_id,
-        event_name,
-        min(datetime) as datetime
-    from (
-        select user_id, event_name, datetime from seen_occurrences
-        union all
-        select user_id, event_name, datetime from stored_occurrences
-    ) as occurrences
-    group by user_id, event_name
+        seen_occurrences.user_id,
+        seen_occurrences.event_name,
+        seen_occurrences.datetime
+    from seen_occurrences
+    left join stored_occurrences
+        on
+            seen_occurrences.user_id = stored_occurrences.user_id
+            and seen_occurrences.event_name = stored_occurrences.event_name
+    where
+        stored_occurrences.user_id is null
+        or seen_occurrences.datetime < stored_occurrences.datetime
 
 ),
 {%- else %}

@@ -27,19 +27,7 @@ PACKAGE_DIR = Path(__file__).resolve().parents[2]
 PROJECT_NAME = "generic_tests_check"  # any profile but dbt_activation: demo nodes stay off
 AUDIT_SCHEMA = "main_dbt_test__audit"
 
-COLUMNS = [
-    "period_start",
-    "user_id",
-    "activation_state",
-    "previous_state",
-    "state_transition",
-    "is_active",
-    "active_streak",
-    "periods_since_last_active",
-    "inactive_periods",
-    "first_active_period",
-    "lifetime_active_periods",
-]
+COLUMNS = list(oracle.STATE_COLUMNS)
 COLUMN_TYPES = {
     "case_name": "varchar",
     "period_start": "date",

@@ -21,12 +21,13 @@ install: $(VENV)/.installed
 demo: install
 	$(BIN)/activation-demo demo
 
-## Everything CI runs: lint, dbt build on fresh demo data (seeds, models, data and unit tests), pytest.
+## Everything CI runs: lint, dbt build on fresh demo data (seeds, models, data and unit tests), and
+## pytest on every engine (PostgreSQL: a throwaway cluster the tests start and stop).
 test: install lint
 	$(BIN)/activation-demo demo --db target/ci.duckdb --quiet
-	$(BIN)/python -m pytest
+	ACTIVATION_ENGINES=duckdb,postgres $(BIN)/python -m pytest
 
-## DuckDB-only, fewer random examples: for development.
+## DuckDB only, fewer random examples: for development.
 test-fast: install
 	ACTIVATION_PROPERTY_EXAMPLES=3 $(BIN)/python -m pytest -x -q
 

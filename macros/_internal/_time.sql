@@ -85,3 +85,4 @@
 {% macro _timestamp_literal(value) -%}
     cast('{{ value.strftime("%Y-%m-%d %H:%M:%S") }}' as {{ dbt.type_timestamp() }})
 {%- endmacro %}
+

@@ -229,12 +229,16 @@ final as (
         first_visits.first_visit_datetime,
         {#- datediff counts hour (day) boundaries crossed, which is the difference of the
             hour- (day-) truncated timestamps on every engine -#}
-        {{ dbt.datediff('first_visits.first_visit_datetime', 'activations.datetime', 'hour') }} + 1
-            as hours_from_first_visit,
-        {{ dbt.datediff(
-            'cast(first_visits.first_visit_datetime as date)',
-            'cast(activations.datetime as date)', 'day') }} + 1
-            as days_from_first_visit
+        cast(
+            {{ dbt.datediff('first_visits.first_visit_datetime', 'activations.datetime', 'hour') }} + 1
+            as {{ dbt.type_int() }}
+        ) as hours_from_first_visit,
+        cast(
+            {{ dbt.datediff(
+                'cast(first_visits.first_visit_datetime as date)',
+                'cast(activations.datetime as date)', 'day') }} + 1
+            as {{ dbt.type_int() }}
+        ) as days_from_first_visit
     from (
         select user_id, event_name, datetime from first_visit_rows
         union all

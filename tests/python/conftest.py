@@ -1,5 +1,6 @@
-"""Test harness: drive the dbt project in-process (dbtRunner) against a throwaway DuckDB
-file, load raw events, run models over several invocations and read tables back."""
+"""Test harness: drive the dbt project in-process (dbtRunner) against a throwaway
+warehouse on each selected engine (see engines.py), load raw events, run models over
+several invocations and read tables back."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,25 +9,11 @@ import os
 from pathlib import Path
 from typing import Any, Iterable
 
-import duckdb
 import pytest
 from dbt.cli.main import dbtRunner
 
 from activation_demo.dbt_runner import PROJECT_DIR, release_duckdb
-
-RAW_COLUMNS = [
-    ("event_id", "varchar"),
-    ("user_id", "varchar"),
-    ("event_name", "varchar"),
-    ("event_at", "timestamp"),
-    ("country", "varchar"),
-    ("device_os", "varchar"),
-    ("app_version", "varchar"),
-    ("utm_campaign", "varchar"),
-    ("utm_medium", "varchar"),
-    ("utm_source", "varchar"),
-    ("revenue", "double"),
-]
+from engines import RAW_COLUMNS, DuckDBEngine, PostgresEngine, PostgresServer, selected_engines
 
 
 class DbtError(AssertionError):
@@ -34,19 +21,15 @@ class DbtError(AssertionError):
 
 
 class Warehouse:
-    """A DuckDB file with the raw event table, and dbt runs of this project against it."""
+    """Raw events in a database of one engine, and dbt runs of this project against it."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, engine):
         self.root = root
-        self.db_path = root / "warehouse.duckdb"
+        self.engine = engine
         self.target_path = root / "target"
         self._next_event = 0
-        self.logs: list[str] = []
 
     # ---- raw data -------------------------------------------------------------------
-    def _connect(self) -> duckdb.DuckDBPyConnection:
-        return duckdb.connect(str(self.db_path))
-
     def load_events(self, events: Iterable[dict[str, Any]], replace: bool = True) -> None:
         """Write events (dicts with at least user_id, event_name, event_at) to raw.app_events."""
         columns = ", ".join(f"{name} {kind}" for name, kind in RAW_COLUMNS)
@@ -57,22 +40,19 @@ class Warehouse:
             row["event_id"] = f"t{self._next_event:08d}"
             row.update(event)
             rows.append([row[name] for name, _ in RAW_COLUMNS])
-        with self._connect() as con:
-            con.execute("create schema if not exists raw")
-            if replace:
-                con.execute(f"create or replace table raw.app_events ({columns})")
-            else:
-                con.execute(f"create table if not exists raw.app_events ({columns})")
-            if rows:
-                placeholders = ", ".join("?" for _ in RAW_COLUMNS)
-                con.executemany(f"insert into raw.app_events values ({placeholders})", rows)
+        statements = ["create schema if not exists raw",
+                      f"create table if not exists raw.app_events ({columns})"]
+        if replace:  # empty it in place: the staging view depends on the table
+            statements.append("delete from raw.app_events")
+        placeholders = ", ".join("?" for _ in RAW_COLUMNS)
+        self.engine.execute(statements, rows, f"insert into raw.app_events values ({placeholders})")
 
     def append_events(self, events: Iterable[dict[str, Any]]) -> None:
         self.load_events(events, replace=False)
 
     # ---- dbt ---------------------------------------------------------------------------
     def dbt(self, *args: str, vars: dict[str, Any] | None = None, expect_success: bool = True):
-        os.environ["DBT_ACTIVATION_DUCKDB_PATH"] = str(self.db_path)
+        os.environ.update(self.engine.dbt_env())
         cli = [
             *args,
             "--project-dir", str(PROJECT_DIR),
@@ -83,13 +63,16 @@ class Warehouse:
         ]
         if vars:
             cli += ["--vars", json.dumps(vars, default=str)]
-        result = dbtRunner().invoke(cli)
-        release_duckdb()
+        try:
+            result = dbtRunner().invoke(cli)
+        finally:
+            release_duckdb()
+            os.environ.pop("DBT_TARGET", None)
         if expect_success and not result.success:
             detail = result.exception or [
                 f"{r.node.name}: {r.message}" for r in (result.result or []) if r.status in ("error", "fail")
             ]
-            raise DbtError(f"dbt {' '.join(args)} failed: {detail}")
+            raise DbtError(f"dbt {' '.join(args)} on {self.engine.name} failed: {detail}")
         return result
 
     def run(self, select: str, vars: dict[str, Any] | None = None, full_refresh: bool = False):
@@ -99,22 +82,29 @@ class Warehouse:
         return self.dbt(*args, vars=vars)
 
     # ---- reading -----------------------------------------------------------------------
-    def rows(self, relation: str, order_by: str | None = None) -> list[dict[str, Any]]:
-        with duckdb.connect(str(self.db_path), read_only=True) as con:
-            cursor = con.execute(
-                f"select * from {relation}" + (f" order by {order_by}" if order_by else "")
-            )
-            names = [d[0] for d in cursor.description]
-            return [dict(zip(names, row)) for row in cursor.fetchall()]
-
-    def query(self, sql: str) -> list[tuple]:
-        with duckdb.connect(str(self.db_path), read_only=True) as con:
-            return con.execute(sql).fetchall()
+    def rows(self, model: str, order_by: str | None = None) -> list[dict[str, Any]]:
+        sql = f"select * from {self.engine.schema}.{model}" + (f" order by {order_by}" if order_by else "")
+        names, rows = self.engine.fetch(sql)
+        return [dict(zip(names, row)) for row in rows]
 
 
-@pytest.fixture
-def warehouse(tmp_path: Path) -> Warehouse:
-    return Warehouse(tmp_path)
+@pytest.fixture(scope="session")
+def postgres_server():
+    server = PostgresServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=selected_engines())
+def warehouse(request, tmp_path: Path) -> Warehouse:
+    if request.param == "postgres":
+        engine = PostgresEngine(request.getfixturevalue("postgres_server"))
+    elif request.param == "duckdb":
+        engine = DuckDBEngine(tmp_path)
+    else:
+        raise ValueError(f"unknown engine {request.param!r} in ACTIVATION_ENGINES")
+    yield Warehouse(tmp_path, engine)
+    engine.close()
 
 
 def ts(text: str) -> dt.datetime:

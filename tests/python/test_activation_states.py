@@ -38,7 +38,7 @@ def expected(events, grain, timezone="UTC", week_start="monday", as_of=None):
 
 
 def table(warehouse, grain):
-    return warehouse.rows(f"main.{GRAIN_MODELS[grain]}")
+    return warehouse.rows(f"{GRAIN_MODELS[grain]}")
 
 
 def assert_all_grains(warehouse, events, **kwargs):
@@ -107,7 +107,7 @@ def parse_table(text):
 def test_worked_example(warehouse, grain, text):
     warehouse.load_events(WORKED_EXAMPLE)
     warehouse.run(f"+{GRAIN_MODELS[grain]}", vars={"activation__as_of": "2025-01-31"})
-    rows = warehouse.rows(f"main.{GRAIN_MODELS[grain]}", order_by="user_id, period_start")
+    rows = warehouse.rows(f"{GRAIN_MODELS[grain]}", order_by="user_id, period_start")
     assert [tuple(r[c] for c in SHOWN) for r in rows] == parse_table(text)
     for r in rows:
         assert r["state_transition"] == f"{r['previous_state'] or 'none'}_to_{r['activation_state']}"
@@ -273,7 +273,7 @@ def test_summary_equals_the_oracle_on_a_random_stream(warehouse):
     summaries = " ".join(f"+{m}_summary" for m in GRAIN_MODELS.values())
     warehouse.run(summaries)
     for grain, model in GRAIN_MODELS.items():
-        actual = warehouse.rows(f"main.{model}_summary")
+        actual = warehouse.rows(f"{model}_summary")
         wanted = oracle.activation_summary(expected(events, grain), grain)
         assert len(actual) == len(wanted) > 3
         for got, want in zip(sorted(actual, key=lambda r: r["period_start"]), wanted):
@@ -289,7 +289,7 @@ def test_summary_fills_empty_periods_with_zeros(warehouse):
     events = [visit("a", "2025-01-01 10:00"), visit("a", "2025-01-10 10:00")]
     warehouse.load_events(events)
     warehouse.run(f"+{GRAIN_MODELS['day']}_summary")
-    rows = warehouse.rows(f"main.{GRAIN_MODELS['day']}_summary", order_by="period_start")
+    rows = warehouse.rows(f"{GRAIN_MODELS['day']}_summary", order_by="period_start")
     assert [r["period_start"] for r in rows] == [dt.date(2025, 1, d) for d in range(1, 11)]
     quiet = rows[4]  # 2025-01-05: nobody active, nobody churned
     assert (quiet["active_users"], quiet["churned_users"], quiet["dormant_users"]) == (0, 0, 1)

@@ -38,7 +38,7 @@ def expected(events, key_events=("add_to_cart", "purchase"), timezone="UTC"):
 
 
 def table(warehouse):
-    return warehouse.rows(f"main.{MODEL}")
+    return warehouse.rows(f"{MODEL}")
 
 
 def assert_equal(actual, wanted):
@@ -56,7 +56,7 @@ WORKED_EXAMPLE = [
 def test_worked_example(warehouse):
     warehouse.load_events(WORKED_EXAMPLE)
     warehouse.run(SELECT)
-    rows = warehouse.rows(f"main.{MODEL}", order_by="datetime")
+    rows = warehouse.rows(f"{MODEL}", order_by="datetime")
     d, t = dt.date, ts
     assert [tuple(r.values()) for r in rows] == [
         (d(2025, 1, 1), t("2025-01-01 01:00:00"), "Jinseok", "first_visit", d(2025, 1, 1), t("2025-01-01 01:00:00"), 1, 1),

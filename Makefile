@@ -17,15 +17,21 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 
 install: $(VENV)/.installed
 
+# The BigQuery API emulator the tests run the models on, in a venv of its own.
+.venv-emulator/.installed: requirements-emulator.txt
+	$(PYTHON) -m venv .venv-emulator
+	.venv-emulator/bin/python -m pip install --quiet -r requirements-emulator.txt
+	touch $@
+
 ## Build the demo warehouse on DuckDB (target/activation.duckdb) and print the core funnel metric.
 demo: install
 	$(BIN)/activation-demo demo
 
 ## Everything CI runs: lint, dbt build on fresh demo data (seeds, models, data and unit tests), and
 ## pytest on every engine (PostgreSQL: a throwaway cluster the tests start and stop).
-test: install lint
+test: install .venv-emulator/.installed lint
 	$(BIN)/activation-demo demo --db target/ci.duckdb --quiet
-	ACTIVATION_ENGINES=duckdb,postgres $(BIN)/python -m pytest
+	ACTIVATION_ENGINES=duckdb,postgres,bigquery $(BIN)/python -m pytest
 
 ## DuckDB only, fewer random examples: for development.
 test-fast: install
@@ -37,4 +43,4 @@ lint: install
 	DBT_ACTIVATION_DUCKDB_PATH=target/lint.duckdb $(BIN)/sqlfluff lint models analyses tests
 
 clean:
-	rm -rf target logs dbt_packages $(VENV)
+	rm -rf target logs dbt_packages $(VENV) .venv-emulator

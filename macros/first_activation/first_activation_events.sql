@@ -330,21 +330,42 @@ select * from final
     user whose first visit moved (they carry the old first visit). Override any of it with
     a config() call placed after the macro call in the model file. -#}
 {% macro _first_activation_config(key_events, first_visit_event) %}
-    {%- set cleanup -%}
-        delete from {{ '{{ this }}' }} as stored
-        where
-            stored.event_name not in ('{{ (key_events + [first_visit_event]) | join("', '") }}')
-            or exists (
-                select 1
-                from {{ '{{ this }}' }} as current_first_visit
-                where
-                    current_first_visit.event_name = '{{ first_visit_event }}'
-                    and current_first_visit.user_id = stored.user_id
-                    and current_first_visit.first_visit_datetime <> stored.first_visit_datetime
-            )
-    {%- endset -%}
+    {%- set cleanup = adapter.dispatch('_first_activation_cleanup', 'dbt_activation')(
+        key_events, first_visit_event) -%}
     {{ return(adapter.dispatch('_first_activation_config', 'dbt_activation')(cleanup)) }}
 {% endmacro %}
+
+{#- The stored rows (aliased `stored`) that no run re-emits. `this` stays unrendered: the
+    post-hook is rendered when it runs. -#}
+{% macro _first_activation_stale_rows(key_events, first_visit_event) -%}
+    stored.event_name not in ('{{ (key_events + [first_visit_event]) | join("', '") }}')
+    or exists (
+        select 1
+        from {{ '{{ this }}' }} as current_first_visit
+        where
+            current_first_visit.event_name = '{{ first_visit_event }}'
+            and current_first_visit.user_id = stored.user_id
+            and current_first_visit.first_visit_datetime <> stored.first_visit_datetime
+    )
+{%- endmacro %}
+
+{% macro default___first_activation_cleanup(key_events, first_visit_event) -%}
+    delete from {{ '{{ this }}' }} as stored
+    where {{ dbt_activation._first_activation_stale_rows(key_events, first_visit_event) }}
+{%- endmacro %}
+
+{#- BigQuery: the same rows removed with MERGE ... WHEN MATCHED THEN DELETE, valid BigQuery
+    DML that the BigQuery API emulator of the test suite also runs (it has no DELETE). -#}
+{% macro bigquery___first_activation_cleanup(key_events, first_visit_event) -%}
+    merge into {{ '{{ this }}' }} as target
+    using (
+        select stored.user_id, stored.event_name
+        from {{ '{{ this }}' }} as stored
+        where {{ dbt_activation._first_activation_stale_rows(key_events, first_visit_event) }}
+    ) as stale
+        on target.user_id = stale.user_id and target.event_name = stale.event_name
+    when matched then delete
+{%- endmacro %}
 
 {% macro default___first_activation_config(cleanup) %}
     {%- do config(

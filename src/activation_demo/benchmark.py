@@ -665,6 +665,14 @@ def _run(args: argparse.Namespace, workdir: Path) -> int:
         main["incremental"] = {m: {"model_s": inc_s[m], "model_execute_s": inc_exec[m],
                                    "model_runs_s": incremental["model"][m]} for m in MODELS}
         main["appended_day_events"] = incremental["appended_events"]
+        # the incremental result must equal the limit queries on the appended data too
+        bar.set_description(f"{label}: equality checks after the increment")
+        for limit in LIMITS:
+            time_limit(main_db, limit)
+        after = check_all(main_db)
+        main["equality_after_incremental"] = {e.model: asdict(e) | {"equal": e.equal} for e in after}
+        for equality in after:
+            ctx.log("after the increment: " + equality.describe())
         report["main"] = main
         if not args.keep:
             main_db.unlink(missing_ok=True)
@@ -707,7 +715,7 @@ def _run(args: argparse.Namespace, workdir: Path) -> int:
     report["memory"] = {"phases": ctx.memory.phases, "by_scale": peaks_by_scale}
     ratios = compute_ratios(report)
     report["ratios"] = [asdict(r) | {"status": r.status} for r in ratios]
-    report["equal"] = all(e.equal for e in equalities)
+    report["equal"] = all(e.equal for e in equalities + after)
     report["seconds"] = time.perf_counter() - started
     report["log"] = ctx.log_lines
 
@@ -721,9 +729,11 @@ def _run(args: argparse.Namespace, workdir: Path) -> int:
     print(format_table(ratios))
     print("\nmemory peaks by phase: " + ", ".join(
         f"{name} {peak / 1024**3:.2f} GB" for name, peak in ctx.memory.phases.items()))
-    print("\nequality with the limit queries:")
-    for equality in equalities:
-        print("  " + equality.describe().replace("\n", "\n  "))
+    for title, checks in (("equality with the limit queries (full builds):", equalities),
+                          ("equality with the limit queries (after the 1-day incremental run):", after)):
+        print("\n" + title)
+        for equality in checks:
+            print("  " + equality.describe().replace("\n", "\n  "))
     print(f"\nwrote {args.out / 'benchmark.json'} and {args.out / 'benchmark.png'}")
     if not report["equal"]:
         print("FAILED: a model differs from its limit query", file=sys.stderr)

@@ -226,6 +226,7 @@ class Warehouse:
         if not Path(db_path).exists():
             raise ValueError(f"no DuckDB warehouse at {db_path}: run `activation-demo demo` first")
         self.con = duckdb.connect(str(db_path), read_only=True)
+        self.con.execute("set enable_progress_bar = false")
         rows = self.con.execute(
             "select table_schema, table_name from information_schema.tables "
             "where table_schema not in ('information_schema', 'pg_catalog')").fetchall()

@@ -13,7 +13,8 @@ import pytest
 from dbt.cli.main import dbtRunner
 
 from activation_demo.dbt_runner import PROJECT_DIR, release_duckdb
-from engines import RAW_COLUMNS, DuckDBEngine, PostgresEngine, PostgresServer, selected_engines
+from engines import (RAW_COLUMNS, BigQueryEmulatorServer, BigQueryEngine, DuckDBEngine, PostgresEngine,
+                     PostgresServer, selected_engines)
 
 
 class DbtError(AssertionError):
@@ -95,10 +96,19 @@ def postgres_server():
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def bigquery_emulator():
+    server = BigQueryEmulatorServer()
+    yield server
+    server.stop()
+
+
 @pytest.fixture(params=selected_engines())
 def warehouse(request, tmp_path: Path) -> Warehouse:
     if request.param == "postgres":
         engine = PostgresEngine(request.getfixturevalue("postgres_server"))
+    elif request.param == "bigquery":
+        engine = BigQueryEngine(request.getfixturevalue("bigquery_emulator"))
     elif request.param == "duckdb":
         engine = DuckDBEngine(tmp_path)
     else:

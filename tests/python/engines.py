@@ -169,3 +169,111 @@ def wait_for_port(port: int, seconds: float = 30) -> None:
                 return
         time.sleep(0.2)
     raise TimeoutError(f"nothing listens on 127.0.0.1:{port}")
+
+
+EMULATOR_BIN = Path(__file__).resolve().parents[2] / ".venv-emulator" / "bin" / "crucible"
+
+
+class BigQueryEmulatorServer:
+    """crucible-emulator (a BigQuery API emulator that translates to DuckDB) on 127.0.0.1
+    and a free port, state in a temp dir; installed by `make test` into .venv-emulator."""
+
+    def __init__(self) -> None:
+        if not EMULATOR_BIN.exists():
+            raise RuntimeError(f"{EMULATOR_BIN} missing: run `make .venv-emulator/.installed`")
+        self.dir = Path(tempfile.mkdtemp(prefix="activation-bq-"))
+        self.port = _free_port()
+        self.log = open(self.dir / "emulator.log", "w")
+        self.process = subprocess.Popen(
+            [str(EMULATOR_BIN), "serve", "--dialect", "bigquery", "--host", "127.0.0.1",
+             "--port", str(self.port), "--database", str(self.dir / "emulator.duckdb")],
+            stdout=self.log, stderr=subprocess.STDOUT)
+        wait_for_port(self.port)
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+
+    def client(self, project: str):
+        from google.auth.credentials import AnonymousCredentials
+        from google.cloud import bigquery
+
+        return bigquery.Client(project=project, credentials=AnonymousCredentials(),
+                               client_options={"api_endpoint": self.endpoint})
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+BIGQUERY_TYPES = {"varchar": "STRING", "timestamp": "TIMESTAMP", "double precision": "FLOAT64"}
+
+
+class BigQueryEngine:
+    """One BigQuery project of the emulator per warehouse, so tests do not see each other."""
+
+    name = "bigquery"
+    schema = "dbt_activation"
+
+    def __init__(self, server: BigQueryEmulatorServer):
+        self.server = server
+        self.project = f"p-{uuid.uuid4().hex[:12]}"
+        self.client = server.client(self.project)
+
+    def dbt_env(self) -> dict[str, str]:
+        return {"DBT_TARGET": "bigquery_emulator", "BIGQUERY_PROJECT": self.project,
+                "BIGQUERY_DATASET": self.schema, "BIGQUERY_EMULATOR_ENDPOINT": self.server.endpoint}
+
+    def execute(self, statements: Iterable[str], rows: list[list[Any]] | None = None, insert: str | None = None):
+        """Runs the loader's statements, translated: datasets for schemas, BigQuery types,
+        and the rows as one INSERT ... VALUES (the emulator has no streaming inserts)."""
+        statements = list(statements)
+        emptying = any(sql.startswith("delete from") for sql in statements)
+        for sql in statements:
+            if sql.startswith("create schema"):
+                self.client.create_dataset(f"{self.project}.raw", exists_ok=True)
+                continue
+            if sql.startswith("delete from"):
+                continue  # the emulator has no DELETE: the table is recreated instead
+            if emptying:
+                sql = sql.replace("create table if not exists", "create or replace table")
+            for ours, theirs in BIGQUERY_TYPES.items():
+                sql = sql.replace(f" {ours}", f" {theirs}")
+            sql = sql.replace("raw.app_events", f"`{self.project}.raw.app_events`")
+            self.client.query(sql).result()
+        if rows:
+            target = insert.split(" values ")[0].replace("raw.app_events", f"`{self.project}.raw.app_events`")
+            types = [kind for _, kind in RAW_COLUMNS]
+            values = ",\n".join("(" + ", ".join(_bigquery_literal(v, t) for v, t in zip(row, types)) + ")"
+                                for row in rows)
+            self.client.query(f"{target} values {values}").result()
+
+    def fetch(self, sql: str) -> tuple[list[str], list[tuple]]:
+        sql = sql.replace(f"from {self.schema}.", f"from `{self.project}.{self.schema}`.")
+        result = self.client.query(sql).result()
+        names = [field.name for field in result.schema]
+        return names, [tuple(_naive_utc(v) for v in row.values()) for row in result]
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def _bigquery_literal(value: Any, kind: str) -> str:
+    if value is None:
+        return f"cast(null as {BIGQUERY_TYPES[kind]})"
+    if kind == "timestamp":
+        return f"timestamp '{value.isoformat(sep=' ')}'"
+    if kind == "double precision":
+        return repr(float(value))
+    return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _naive_utc(value: Any) -> Any:
+    """TIMESTAMPs come back as aware UTC datetimes; the suite compares naive UTC values."""
+    import datetime as dt
+
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return value

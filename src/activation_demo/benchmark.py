@@ -540,6 +540,9 @@ def write_chart(report: dict[str, Any], ratios: list[Ratio], path: Path) -> None
         axis.set_xlabel("events (millions)")
         axis.set_ylabel("seconds")
         axis.legend(fontsize=8)
+    else:
+        axis.text(0.5, 0.5, "not measured (--growth none)", ha="center", va="center",
+                  transform=axis.transAxes)
     axis.set_title("full-build time by scale")
     data = report["main"]["data"]
     peak = max(report["memory"]["phases"].values()) / 1024**3

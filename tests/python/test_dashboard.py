@@ -18,8 +18,11 @@ temporary target path, so the manifest read is that build's). Then:
 from __future__ import annotations
 
 import argparse
+import ast
 import base64
+import contextlib
 import datetime as dt
+import io
 import json
 import os
 import re
@@ -118,8 +121,6 @@ def built(tmp_path_factory) -> Built:
     parser = argparse.ArgumentParser()
     dashboard.add_dashboard_parser(parser.add_subparsers())
     args = parser.parse_args(["dashboard", "--db", str(db_path), "--manifest", str(manifest_path), "--out", str(page)])
-    import contextlib
-    import io
     output = io.StringIO()
     with contextlib.redirect_stdout(output):
         assert args.func(args) == 0
@@ -131,7 +132,6 @@ def built(tmp_path_factory) -> Built:
 
 def parameters(name: str) -> dict[str, Any]:
     """The literal `{% set name = value %}` parameters of an analysis."""
-    import ast
     found = {}
     for key, value in re.findall(r"\{%\s*set\s+(\w+)\s*=\s*(.+?)\s*%\}", (ANALYSES_DIR / f"{name}.sql").read_text()):
         try:
@@ -391,7 +391,8 @@ def test_summary_fallback_equals_the_summary_models(built):
             without = dashboard.summary_data(wh, dashboard.ActivationSource(source.model, source.metric, source.grain))
             assert without.keys() == with_summary.keys()
             for column, values in with_summary.items():
-                assert without[column] == [v if v is None else pytest.approx(v, rel=1e-5) for v in values], column
+                assert without[column] == [pytest.approx(v, rel=1e-5) if isinstance(v, float) else v
+                                           for v in values], column
     finally:
         wh.close()
 
@@ -473,6 +474,7 @@ class DevTools:
     def __init__(self, binary: str):
         from websockets.sync.client import connect
 
+        self._closing = contextlib.ExitStack()
         self.profile = Path(tempfile.mkdtemp(prefix="chromium-profile-"))
         self.process = subprocess.Popen([binary, *CHROMIUM_FLAGS, f"--user-data-dir={self.profile}", "about:blank"],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -485,7 +487,8 @@ class DevTools:
         port = int(port_file.read_text().split()[0])
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as response:
             page = next(t for t in json.load(response) if t["type"] == "page")
-        self.socket = connect(page["webSocketDebuggerUrl"], max_size=None, open_timeout=10)
+        self.socket = self._closing.enter_context(
+            connect(page["webSocketDebuggerUrl"], max_size=None, open_timeout=10))
         self.next_id, self.events = 0, []
 
     def send(self, method: str, **params: Any) -> dict[str, Any]:
@@ -535,7 +538,7 @@ class DevTools:
         try:
             if hasattr(self, "socket"):
                 self.send("Browser.close")
-                self.socket.close()
+            self._closing.close()
         except Exception:  # noqa: BLE001 - closing anyway
             pass
         try:
@@ -618,5 +621,11 @@ def test_page_in_headless_chromium(built):
         change(browser, "lc-metric", 0)
         assert_charts_drawn(browser)
         assert browser.errors() == []
+
+        # and errors would have been seen
+        browser.evaluate("console.error('probe 1'); setTimeout(() => { throw new Error('probe 2'); }); "
+                         "new Promise(r => setTimeout(r, 100))")
+        assert [e for e in browser.errors() if "probe" in e] == ["probe 1", "Error: probe 2\n    at <anonymous>:1:53"] \
+            or len([e for e in browser.errors() if "probe" in e]) == 2, browser.errors()
     finally:
         browser.close()

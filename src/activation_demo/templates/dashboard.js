@@ -16,7 +16,10 @@
   };
   const SERIES = ['#3b6fd8', '#16a085', '#e59b2e', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f'];
   const OPEN_FILL = 'rgba(229, 155, 46, 0.10)';
-  const CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ['lasso2d', 'select2d'] };
+  const CONFIG = {
+    displaylogo: false, responsive: true, displayModeBar: 'hover',
+    modeBarButtonsToRemove: ['lasso2d', 'select2d', 'zoomIn2d', 'zoomOut2d', 'autoScale2d', 'sendDataToCloud'],
+  };
   const BASE_LAYOUT = {
     margin: { l: 58, r: 16, t: 10, b: 44 },
     font: { family: 'system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif', size: 12, color: '#1f2430' },
@@ -208,6 +211,7 @@
     const r = computeFunnel(funnel, state.attribute, grain, n, m, state.segment);
     const table = funnel.attributes[state.attribute];
     const segmentName = state.segment >= 0 ? `${table.attribute} = ${table.values[state.segment]}` : 'all users';
+    setText('.segment-name', segmentName);
     const key1Label = `${key1} ≤ ${n} d`, coreLabel = `+ ${key2} ≤ ${m} d`;
     const openPattern = r.is_complete.map((c) => (c ? '' : '/'));
     const openOpacity = r.is_complete.map((c) => (c ? 1 : 0.55));
@@ -238,7 +242,7 @@
       ['overall (core) rate', r.core.map((v, i) => ratio(v, r.users[i])), COLORS.core],
     ].flatMap(([name, values, color]) => settledAndOpen(name, r.periods, values, isOpen, color, '%{y:.1%}'));
     promises.push(draw('funnel-rates', rateTraces, {
-      hovermode: 'x unified', yaxis: { tickformat: '.0%', title: { text: segmentName } },
+      hovermode: 'x unified', yaxis: { tickformat: '.0%' },
       xaxis: { hoverformat: grain === 'day' ? '%Y-%m-%d' : `${grain} of %Y-%m-%d` },
       ...shade(ranges, 'window still open'),
     }));
@@ -252,7 +256,8 @@
       : 'No cohort has a complete window yet: lower N or M.');
     promises.push(complete.length && totals[0] ? draw('funnel-overall', [{
       type: 'funnel', y: ['first visit', `${key1} within ${n} d`, `and ${key2} within ${m} d`], x: totals,
-      texttemplate: '%{value:,} users<br>%{percentInitial:.1%} of first visits<br>%{percentPrevious:.1%} of the step before',
+      texttemplate: ['%{value:,} users', '%{value:,} users<br>%{percentInitial:.1%} of first visits',
+        '%{value:,} users<br>%{percentInitial:.1%} of first visits<br>%{percentPrevious:.1%} of step 1'],
       marker: { color: [COLORS.users, COLORS.key1, COLORS.core] },
       hovertemplate: '%{y}: %{x:,} users<extra></extra>',
     }], { margin: { l: 150 }, yaxis: { rangemode: 'normal' } })
@@ -263,16 +268,19 @@
     const valueKey1 = r.by_value.key1.map((row) => sum(complete.map((i) => row[i])));
     const valueCore = r.by_value.core.map((row) => sum(complete.map((i) => row[i])));
     const custom = r.values.map((_, v) => [valueUsers[v], valueKey1[v], valueCore[v]]);
-    const hover = '%{x}<br>%{y:.1%} · users %{customdata[0]:,}, ' + key1 + ' %{customdata[1]:,}, core %{customdata[2]:,}<extra>%{fullData.name}</extra>';
+    const hover = '%{y}: %{x:.1%}<br>users %{customdata[0]:,} · ' + key1 + ' %{customdata[1]:,} · core %{customdata[2]:,}<extra>%{fullData.name}</extra>';
+    const breakdownBar = (name, values, color) => ({
+      type: 'bar', orientation: 'h', name, y: r.values, x: values.map((v, i) => ratio(v, valueUsers[i])),
+      customdata: custom, marker: { color }, hovertemplate: hover,
+    });
     promises.push(complete.length ? draw('funnel-breakdown', [
-      { type: 'bar', name: 'key 1 rate', x: r.values, y: valueKey1.map((v, i) => ratio(v, valueUsers[i])),
-        customdata: custom, marker: { color: COLORS.key1 }, hovertemplate: hover },
-      { type: 'bar', name: 'overall (core) rate', x: r.values, y: valueCore.map((v, i) => ratio(v, valueUsers[i])),
-        customdata: custom, marker: { color: COLORS.core }, hovertemplate: hover },
+      breakdownBar('key 1 rate', valueKey1, COLORS.key1),
+      breakdownBar('overall (core) rate', valueCore, COLORS.core),
     ], {
-      barmode: 'group', yaxis: { tickformat: '.0%' }, xaxis: { type: 'category' },
-      shapes: state.segment >= 0 ? [{ type: 'rect', xref: 'x', yref: 'paper', x0: state.segment - 0.5,
-        x1: state.segment + 0.5, y0: 0, y1: 1, fillcolor: 'rgba(59,111,216,0.08)', line: { width: 0 }, layer: 'below' }] : [],
+      barmode: 'group', bargap: 0.25, xaxis: { tickformat: '.0%', rangemode: 'tozero' },
+      yaxis: { type: 'category', autorange: 'reversed', rangemode: 'normal', gridcolor: 'rgba(0,0,0,0)' },
+      shapes: state.segment >= 0 ? [{ type: 'rect', yref: 'y', xref: 'paper', y0: state.segment - 0.5,
+        y1: state.segment + 0.5, x0: 0, x1: 1, fillcolor: 'rgba(59,111,216,0.10)', line: { width: 0 }, layer: 'below' }] : [],
     }) : showNote('funnel-breakdown', 'No complete cohort for these windows.'));
 
     // overall rate over time for the largest values
@@ -355,6 +363,7 @@
     promises.push(ret.cohorts.length ? draw('lc-retention', [{
       type: 'heatmap', x: Array.from({ length: width }, (_, k) => k), y: ret.cohorts, z: zr,
       customdata: ret.active_users.map((r, i) => Array.from({ length: width }, (_, k) => [k < r.length ? r[k] : null, ret.cohort_users[i]])),
+      texttemplate: width <= 16 && ret.cohorts.length <= 16 ? '%{z:.0%}' : '',
       colorscale: 'YlGnBu', reversescale: true, zmin: 0, zmax: later.length ? Math.max(...later) : 1,
       colorbar: { tickformat: '.0%', thickness: 10 }, xgap: 1, ygap: 1,
       hovertemplate: `cohort %{y}, ${unit} since: %{x}<br>%{z:.1%} = %{customdata[0]:,} of %{customdata[1]:,}<extra></extra>`,

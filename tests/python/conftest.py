@@ -6,10 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import random
 from pathlib import Path
 from typing import Any, Iterable
 
 import pytest
+from hypothesis import strategies as st
 from dbt.cli.main import dbtRunner
 
 from activation_demo.dbt_runner import PROJECT_DIR, release_duckdb
@@ -115,6 +117,20 @@ def warehouse(request, tmp_path: Path) -> Warehouse:
         raise ValueError(f"unknown engine {request.param!r} in ACTIVATION_ENGINES")
     yield Warehouse(tmp_path, engine)
     engine.close()
+
+
+def late_batches(draw, events, lookback_days: int, start: dt.datetime, span_days: int, max_cuts: int):
+    """Cut events into batches by arrival time, each event arriving late by less than the
+    lookback (a hypothesis `draw` chooses the delays' seed and the cut points)."""
+    rng = random.Random(draw(st.integers(0, 2**32)))
+    arrivals = [e["event_at"] + dt.timedelta(minutes=rng.randrange(0, lookback_days * 24 * 60))
+                for e in events]
+    cuts = sorted(draw(st.lists(st.integers(0, span_days * 24 * 60), min_size=1, max_size=max_cuts)))
+    bounds = [start + dt.timedelta(minutes=c) for c in cuts]
+    batches = [[] for _ in range(len(bounds) + 1)]
+    for event, arrival in zip(events, arrivals):
+        batches[sum(arrival >= b for b in bounds)].append(event)
+    return [batch for batch in batches if batch]
 
 
 def ts(text: str) -> dt.datetime:

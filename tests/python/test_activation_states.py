@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import oracle
-from conftest import canonical, ts
+from conftest import canonical, late_batches, ts
 
 GRAIN_MODELS = {
     "day": "fact_app_visit_activation_daily",
@@ -231,17 +231,10 @@ def streams(draw):
         for m in minutes:
             events.append(visit(f"u{user}", START + dt.timedelta(minutes=m),
                                 country=draw(st.sampled_from(["KR", "JP", None]))))
-    rng = random.Random(draw(st.integers(0, 2**32)))
-    arrivals = [e["event_at"] + dt.timedelta(minutes=rng.randrange(0, lookback * 24 * 60))
-                for e in events]
-    cuts = sorted(draw(st.lists(st.integers(0, 85 * 24 * 60), min_size=1, max_size=4)))
-    bounds = [START + dt.timedelta(minutes=c) for c in cuts]
-    batches = [[] for _ in range(len(bounds) + 1)]
-    for e, arrival in zip(events, arrivals):
-        batches[sum(arrival >= b for b in bounds)].append(e)
+    batches = late_batches(draw, events, lookback, START, span_days=85, max_cuts=4)
     timezone = draw(st.sampled_from(["UTC", "Asia/Seoul", "America/New_York"]))
     week_start = draw(st.sampled_from(["monday", "sunday"]))
-    return lookback, timezone, week_start, [b for b in batches if b]
+    return lookback, timezone, week_start, batches
 
 
 @settings(max_examples=EXAMPLES, deadline=None,

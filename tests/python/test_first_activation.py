@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import random
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import oracle
-from conftest import canonical, ts
+from conftest import canonical, late_batches, ts
 
 MODEL = "fact__first_activation_events"
 SELECT = f"+{MODEL}"
@@ -186,17 +185,9 @@ def streams(draw):
             offset = dt.timedelta(minutes=draw(st.integers(-2 * 24 * 60, 12 * 24 * 60)))
             name = draw(st.sampled_from(["add_to_cart", "purchase", "view_item"]))
             events.append(event(uid, name, first + offset))
-    # each event arrives late by less than the lookback; batches are cut by arrival time
-    rng = random.Random(draw(st.integers(0, 2**32)))
-    arrivals = [e["event_at"] + dt.timedelta(minutes=rng.randrange(0, lookback * 24 * 60))
-                for e in events]
-    cuts = sorted(draw(st.lists(st.integers(0, 24 * 24 * 60), min_size=1, max_size=3)))
-    bounds = [START + dt.timedelta(minutes=c) for c in cuts]
-    batches = [[] for _ in range(len(bounds) + 1)]
-    for e, arrival in zip(events, arrivals):
-        batches[sum(arrival >= b for b in bounds)].append(e)
+    batches = late_batches(draw, events, lookback, START, span_days=24, max_cuts=3)
     timezone = draw(st.sampled_from(["UTC", "Asia/Seoul", "America/Los_Angeles"]))
-    return lookback, timezone, [b for b in batches if b]
+    return lookback, timezone, batches
 
 
 @settings(max_examples=EXAMPLES, deadline=None,

@@ -16,10 +16,9 @@
   };
   const SERIES = ['#3b6fd8', '#16a085', '#e59b2e', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f'];
   const OPEN_FILL = 'rgba(229, 155, 46, 0.10)';
-  const CONFIG = {
-    displaylogo: false, responsive: true, displayModeBar: 'hover',
-    modeBarButtonsToRemove: ['lasso2d', 'select2d', 'zoomIn2d', 'zoomOut2d', 'autoScale2d', 'sendDataToCloud'],
-  };
+  // no mode bar: it would cover the legends (and shows for good on touch screens); charts
+  // still zoom on drag, reset on double-click and toggle series on legend clicks
+  const CONFIG = { displaylogo: false, responsive: true, displayModeBar: false };
   const BASE_LAYOUT = {
     margin: { l: 58, r: 16, t: 10, b: 44 },
     font: { family: 'system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif', size: 12, color: '#1f2430' },

@@ -23,9 +23,11 @@ install: $(VENV)/.installed
 	.venv-emulator/bin/python -m pip install --quiet -r requirements-emulator.txt
 	touch $@
 
-## Build the demo warehouse on DuckDB (target/activation.duckdb) and print the core funnel metric.
+## Build the demo warehouse on DuckDB (target/activation.duckdb), print the core funnel metric and
+## write the dashboard (target/dashboard/index.html).
 demo: install
 	$(BIN)/activation-demo demo
+	$(BIN)/activation-demo dashboard
 
 ## Everything CI runs: lint, dbt build on fresh demo data (seeds, models, data and unit tests), and
 ## pytest on every engine (PostgreSQL: a throwaway cluster the tests start and stop).

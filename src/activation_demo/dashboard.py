@@ -14,6 +14,10 @@ manifest (nothing about the demo is hard-coded):
 - **summaries**: models calling ``activation_summary`` on an activation model (computed
   the same way when a model has none).
 
+(The date of a metric's latest activity, which says whether its last week or month is
+still in progress, is its daily model's last day, else the latest activity in the
+FirstLast model its ``activation_states`` calls read.)
+
 DuckDB queries turn them into small aggregates (never one row per user): for the funnel,
 first-visit users counted per (cohort day, attribute value, day of key event 1, day of key
 event 2), days capped at ``max_days`` (later or never = 0), from which the page computes
@@ -30,6 +34,7 @@ import argparse
 import ast
 import datetime as dt
 import json
+import os
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -47,7 +52,6 @@ TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
 GRAIN_OF_SUFFIX = {"daily": "day", "weekly": "week", "monthly": "month"}
 GRAINS = ("day", "week", "month")
-STATES = ("new", "retained", "reactivated", "inactive")
 MAX_DAYS = 30            # funnel windows N, M selectable in the page: 1..MAX_DAYS
 TOP_VALUES = 12          # attribute values kept by name; the rest are "(other)"
 MAX_ATTRIBUTE_VALUES = 1000  # text columns with more distinct values are not attributes
@@ -65,11 +69,8 @@ DEFINITIONS = [
     ("retention rate", "retained users / active users of the previous period."),
     ("reactivation rate", "reactivated users / dormant users of the previous period."),
     ("quick ratio", "(new + reactivated) / churned users; above 1 the active base grows."),
-    ("stickiness", "DAU / MAU (and DAU / WAU): users active on a day among those active in the "
-                   "30 (7) days ending on it."),
-    ("funnel window", "key event within N days = its first occurrence on day 1..N, day 1 being "
-                      "the first-visit day; a cohort's window is open until its last day + "
-                      "max(N, M) − 1 is in the data."),
+    ("stickiness", "DAU / MAU, DAU / WAU: share of the 30-day (7-day) active users active on the day."),
+    ("funnel window", "days 1..N, day 1 = the first visit's; a cohort is open until day max(N, M) has data."),
 ]
 
 
@@ -531,7 +532,8 @@ def retention_data(wh: Warehouse, model: str, periods: list[str],
         select first_active_period, period_start, count(distinct user_id) as active_users
         from {relation} where is_active group by all""")
     index = {period: i for i, period in enumerate(periods)}
-    active = {(c, p): n for c, p, n in zip(cells["first_active_period"], cells["period_start"], cells["active_users"])}
+    active = {(cohort, period): users for cohort, period, users
+              in zip(cells["first_active_period"], cells["period_start"], cells["active_users"])}
     cohorts = [(c, n) for c, n in zip(sizes["first_active_period"], sizes["cohort_users"])][-max_periods:]
     return {
         "cohorts": [c for c, _ in cohorts],
@@ -667,7 +669,7 @@ def build_payload(db_path: Path | str, manifest: dict[str, Any], max_days: int =
         wh.close()
     latest = max((f["latest_at"] for f in funnels if f["latest_at"]), default=None)
     return {
-        "generated_at": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "generated_at": build_time().strftime("%Y-%m-%d %H:%M UTC"),
         "as_of": latest,
         "project": manifest.get("metadata", {}).get("project_name") or "dbt project",
         "week_start": week_start_of(metrics),
@@ -675,6 +677,12 @@ def build_payload(db_path: Path | str, manifest: dict[str, Any], max_days: int =
         "funnels": funnels,
         "metrics": metrics,
     }
+
+
+def build_time() -> dt.datetime:
+    """Now, or SOURCE_DATE_EPOCH when set (reproducible builds: same data, same page)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc) if epoch else dt.datetime.now(dt.timezone.utc)
 
 
 def week_start_of(metrics: list[dict[str, Any]]) -> str:

@@ -55,6 +55,7 @@ ANALYSES_DIR = PROJECT_DIR / "analyses"
 WEEKLY_MODEL = "fact_app_visit_activation_weekly"  # the model the lifecycle analyses read
 SCREENSHOT = PROJECT_DIR / "artifacts" / "dashboard.png"
 README_SCREENSHOT = PROJECT_DIR / "docs" / "dashboard.png"
+BUILD_TIME = int(dt.datetime(2025, 3, 2, 6, 0, tzinfo=dt.timezone.utc).timestamp())
 CHARTS = [
     "funnel-counts", "funnel-rates", "funnel-overall", "funnel-breakdown", "funnel-breakdown-trend",
     "lc-growth", "lc-active", "lc-quick-ratio", "lc-rates", "lc-transitions", "lc-retention",
@@ -122,7 +123,8 @@ def built(tmp_path_factory) -> Built:
     dashboard.add_dashboard_parser(parser.add_subparsers())
     args = parser.parse_args(["dashboard", "--db", str(db_path), "--manifest", str(manifest_path), "--out", str(page)])
     output = io.StringIO()
-    with contextlib.redirect_stdout(output):
+    with contextlib.redirect_stdout(output), pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SOURCE_DATE_EPOCH", str(BUILD_TIME))  # the same screenshot on every run
         assert args.func(args) == 0
     match = re.search(r'<script type="application/json" id="dashboard-data">(.*?)</script>', page.read_text(), re.S)
     assert match, "no embedded data"
@@ -185,7 +187,8 @@ def test_discovery_follows_the_macro_calls_not_the_demo():
     ])}
     project = dashboard.discover(manifest)
     assert project.activations == (
-        dashboard.ActivationSource("fact_post_activation_weekly", "post", "week", "post_summary", "fact_post_first_last"),
+        dashboard.ActivationSource(
+            "fact_post_activation_weekly", "post", "week", "post_summary", "fact_post_first_last"),
         dashboard.ActivationSource("posting_lifecycle", "posting", "month", None, "fact_posting_first_last"),
     )
     assert project.funnels == (dashboard.FunnelSource(
@@ -208,7 +211,8 @@ def funnel_from_payload(funnel: dict[str, Any], n: int, m: int, attribute: str |
                         value: str | None = None) -> dict[str, tuple[int, int, int, bool]]:
     """Per cohort day: (first-visit users, key 1 within n, both within n / m, window complete),
     decoded from the page's data the way the page computes it."""
-    table = next(t for t in funnel["attributes"] if t["attribute"] == attribute) if attribute else funnel["attributes"][0]
+    tables = funnel["attributes"]
+    table = next(t for t in tables if t["attribute"] == attribute) if attribute else tables[0]
     first, latest = dt.date.fromisoformat(funnel["first_cohort"]), dt.date.fromisoformat(funnel["latest_date"])
     counts: dict[dt.date, list[int]] = defaultdict(lambda: [0, 0, 0])
     for cohort, value_index, d1, d2, users in dashboard.unpack_rows(table, funnel["max_days"]):
@@ -425,6 +429,7 @@ def test_payload_holds_aggregates_only(built):
 
 
 def test_payload_header_facts(built):
+    assert built.payload["generated_at"] == "2025-03-02 06:00 UTC"
     latest = built.query("select max(datetime) as at from main.fact__first_activation_events")[0]["at"]
     assert built.payload["as_of"] == latest.isoformat()
     assert {d["term"] for d in built.payload["definitions"]} >= {"new", "retained", "reactivated", "churned (inactive)"}
@@ -460,11 +465,14 @@ def chromium() -> str:
         pytest.skip("chromium is not installed and cannot be (not root, or no apt-get)")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     install = ["apt-get", "install", "-y", "-q", "chromium"]
-    if subprocess.run(install, env=env, capture_output=True).returncode != 0:
-        subprocess.run(["apt-get", "update", "-q"], env=env, capture_output=True)
-        result = subprocess.run(install, env=env, capture_output=True, text=True)
-        if result.returncode != 0:
-            pytest.skip(f"chromium could not be installed: {result.stderr.strip()[-300:]}")
+    try:
+        if subprocess.run(install, env=env, capture_output=True, timeout=600).returncode != 0:
+            subprocess.run(["apt-get", "update", "-q"], env=env, capture_output=True, timeout=600)
+            result = subprocess.run(install, env=env, capture_output=True, text=True, timeout=600)
+            if result.returncode != 0:
+                pytest.skip(f"chromium could not be installed: {result.stderr.strip()[-300:]}")
+    except subprocess.TimeoutExpired:
+        pytest.skip("installing chromium with apt-get took more than 10 minutes")
     return shutil.which("chromium") or "/usr/bin/chromium"
 
 
@@ -599,7 +607,8 @@ def test_page_in_headless_chromium(built):
         computed = browser.evaluate(f"""(() => {{
             const f = window.dashboard.data.funnels[0];
             const c = f.attributes.findIndex(t => t.attribute === 'country');
-            const rows = (r) => Object.fromEntries(r.periods.map((d, i) => [d, [r.users[i], r.key1[i], r.core[i], r.is_complete[i]]]));
+            const rows = (r) => Object.fromEntries(
+                r.periods.map((d, i) => [d, [r.users[i], r.key1[i], r.core[i], r.is_complete[i]]]));
             return {{all: rows(window.dashboard.computeFunnel(f, 0, 'day', {n}, {m}, -1)),
                      country: rows(window.dashboard.computeFunnel(f, c, 'day', {n}, {m},
                          f.attributes[c].values.indexOf({json.dumps(country)})))}};

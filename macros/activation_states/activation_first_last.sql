@@ -4,7 +4,8 @@
     same source (periods are derived from the instants by activation_states).
 
     Incremental: a run reads the source from the latest stored activity minus the lookback
-    (activation__lookback_days) and merges min / max per user.
+    (activation__lookback_days) and writes the min / max per user of the stored and the
+    new values, replacing the user's row (delete+insert; merge on BigQuery).
 -#}
 {% macro activation_first_last(source, user_id='user_id', activity_at='datetime', lookback_days=none) %}
     {%- set macro_name = 'activation_first_last' -%}
@@ -108,10 +109,11 @@ select * from final
 {% endmacro %}
 
 {% macro default___first_last_config() %}
-    {%- do config(materialized='incremental', incremental_strategy='merge', unique_key='user_id') -%}
+    {%- do config(materialized='incremental', incremental_strategy='delete+insert', unique_key='user_id') -%}
 {% endmacro %}
 
-{#- BigQuery: one row per user, updated anywhere by a run: clustered by user, not partitioned. -#}
+{#- BigQuery: merge (no delete+insert there); one row per user, updated anywhere by a run:
+    clustered by user, not partitioned. -#}
 {% macro bigquery___first_last_config() %}
     {%- do config(
         materialized='incremental', incremental_strategy='merge', unique_key='user_id',

@@ -51,6 +51,7 @@ def test_smoke_run_reports_every_model_and_ratio(smoke_run: tuple[int, dict, Pat
     assert "full build / limit" in groups
     assert "1-day incremental / full build" in groups
     assert "1-day incremental at 20 / 5 days" in groups
+    assert any(g.startswith("1-day incremental at 20 / 5 days, per appended event") for g in groups)
     for model in MODELS:
         assert ("full build / limit", model) in ratios
         assert ("1-day incremental / full build", model) in ratios
@@ -67,9 +68,9 @@ def test_equality_check_catches_a_corrupted_model(smoke_run: tuple[int, dict, Pa
     time_limit(db_path, LIMITS_BY_MODEL[model])  # on the file as the incremental run left it
     with duckdb.connect(str(db_path)) as con:
         assert check_equal(con, model).equal
-        con.execute(f"create table corrupted_backup as select * from main.{model}")
+        con.execute(f"create or replace table bench_backup as select * from main.{model}")
         con.execute(f"delete from main.{model} where user_id = (select min(user_id) from main.{model})")
-        deleted = len(con.execute("select * from corrupted_backup except all select * from main."
+        deleted = len(con.execute("select * from bench_backup except all select * from main."
                                   + model).fetchall())
         result = check_equal(con, model)
         assert not result.equal
@@ -77,7 +78,7 @@ def test_equality_check_catches_a_corrupted_model(smoke_run: tuple[int, dict, Pa
         assert result.sample_only_in_limit
         assert "DIFFERS" in result.describe()
         # a changed value shows on both sides
-        con.execute(f"create or replace table main.{model} as select * from corrupted_backup")
+        con.execute(f"create or replace table main.{model} as select * from bench_backup")
         column = "last_active_at" if model.endswith("first_last") else "active_streak"
         con.execute(f"update main.{model} set {column} = {column} + "
                     f"{'interval 1 second' if column.endswith('_at') else '1'} "

@@ -11,6 +11,7 @@ import argparse
 import datetime as dt
 from collections.abc import Callable, Sequence
 
+from activation_demo.benchmark import add_benchmark_parser
 from activation_demo.dashboard import add_dashboard_parser
 from activation_demo.demo import add_demo_parser
 from activation_demo.generate import EventStream, append_days, generate
@@ -52,7 +53,7 @@ def run_generate(args: argparse.Namespace) -> int:
     return 0
 
 
-SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [add_generate_parser, add_demo_parser, add_dashboard_parser]
+SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [add_generate_parser, add_demo_parser, add_dashboard_parser, add_benchmark_parser]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -33,7 +33,7 @@ demo: install
 ## pytest on every engine (PostgreSQL: a throwaway cluster the tests start and stop).
 test: install .venv-emulator/.installed lint
 	$(BIN)/activation-demo demo --db target/ci.duckdb --quiet
-	ACTIVATION_ENGINES=duckdb,postgres,bigquery $(BIN)/python -m pytest
+	ACTIVATION_ENGINES=duckdb,postgres,bigquery $(BIN)/python -m pytest --durations=15
 
 ## DuckDB only, fewer random examples: for development.
 test-fast: install

@@ -55,6 +55,20 @@ seen as (
 
 ),
 
+{{ dbt_activation._first_last_final(incremental) }}
+
+select * from final
+{% endmacro %}
+
+
+{#- The CTE `final`: the rows to write, from `seen` (the activity read) and, on incremental
+    runs, the stored rows. -#}
+{% macro _first_last_final(incremental) %}
+    {{ return(adapter.dispatch('_first_last_final', 'dbt_activation')(incremental)) }}
+{% endmacro %}
+
+{#- Merge engines: the users seen, each combined with their stored row. -#}
+{% macro default___first_last_final(incremental) %}
 {%- if incremental %}
 
 final as (
@@ -82,8 +96,51 @@ final as (
 
 )
 {%- endif %}
+{%- endmacro %}
 
-select * from final
+{#- Spark (parquet, no MERGE) overwrites the whole table: every user, the stored rows combined
+    with the activity seen, read from the snapshot of the stored rows taken by the pre-hook
+    (Spark refuses to overwrite an unpartitioned table that the query reads). -#}
+{% macro spark___first_last_final(incremental) %}
+{%- if incremental %}
+
+final as (
+
+    select
+        user_id,
+        min(first_active_at) as first_active_at,
+        max(last_active_at) as last_active_at
+    from (
+        select user_id, first_active_at, last_active_at from seen
+        union all
+        select user_id, first_active_at, last_active_at from {{ dbt_activation._first_last_stored() }}
+    ) as combined
+    group by user_id
+
+)
+{%- else %}
+
+final as (
+
+    select * from seen
+
+)
+{%- endif %}
+{%- endmacro %}
+
+
+{#- Spark: the snapshot of the stored rows that an incremental run reads (see above). -#}
+{% macro _first_last_stored() %}
+    {{ return(this.incorporate(path={'identifier': this.identifier ~ '__stored'})) }}
+{% endmacro %}
+
+{#- Spark pre-hook: snapshot the stored rows on an incremental run (drop it otherwise). -#}
+{% macro _first_last_snapshot() %}
+    {%- if is_incremental() -%}
+        create table {{ dbt_activation._first_last_stored() }} using parquet as select * from {{ this }}
+    {%- else -%}
+        drop table if exists {{ dbt_activation._first_last_stored() }}
+    {%- endif -%}
 {% endmacro %}
 
 
@@ -118,4 +175,14 @@ select * from final
     {%- do config(
         materialized='incremental', incremental_strategy='merge', unique_key='user_id',
         cluster_by=['user_id']) -%}
+{% endmacro %}
+
+{#- Spark (parquet, no MERGE): insert_overwrite of the whole table (one row per user, no
+    partitions) from a snapshot of the stored rows, taken by a pre-hook and dropped after. -#}
+{% macro spark___first_last_config() %}
+    {%- set stored = "{{ dbt_activation._first_last_stored() }}" -%}
+    {%- do config(
+        materialized='incremental', incremental_strategy='insert_overwrite', file_format='parquet',
+        pre_hook=['drop table if exists ' ~ stored, '{{ dbt_activation._first_last_snapshot() }}'],
+        post_hook=['drop table if exists ' ~ stored]) -%}
 {% endmacro %}

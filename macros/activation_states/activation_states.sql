@@ -435,6 +435,13 @@ select * from final
 {%- endmacro %}
 
 
+{#- Spark: min_by over a struct (order, value) is its arg_min with the value as tie-break;
+    the filter skips NULLs. -#}
+{% macro spark___first_value(expression, order_by) -%}
+    min_by({{ expression }}, struct({{ order_by }}, {{ expression }})) filter (where {{ expression }} is not null)
+{%- endmacro %}
+
+
 {#- Incremental plan, decided at compile time from the stored table and logged:
     window_start (w0), the first period rewritten; previous_period, the one before it;
     scan_from, the first source instant read (one day before w0, so that no time zone
@@ -535,5 +542,17 @@ select * from final
         partition_by={'field': 'period_start', 'data_type': 'date',
                       'granularity': 'month' if grain == 'month' else 'day'},
         cluster_by=['user_id'],
+    ) -%}
+{% endmacro %}
+
+{#- Spark (parquet, no MERGE): dynamic insert_overwrite of the period_start partitions a run
+    emits. Every stored row from w0 on belongs to a user the run touches and is re-emitted,
+    so those partitions are rewritten whole. -#}
+{% macro spark___activation_states_config(grain) %}
+    {%- do config(
+        materialized='incremental',
+        incremental_strategy='insert_overwrite',
+        file_format='parquet',
+        partition_by=['period_start'],
     ) -%}
 {% endmacro %}

@@ -45,8 +45,7 @@ periods as (
     from activation
     where false
     {%- else -%}
-    select cast(date_{{ grain }} as date) as period_start
-    from ({{ dbt.date_spine(grain, bounds.first, bounds.after_last) }}) as spine
+    {{ dbt_activation._period_spine(grain, bounds.first, bounds.after_last) }}
     {%- endif %}
 
 ),
@@ -113,6 +112,25 @@ final as (
 
 select * from final
 {% endmacro %}
+
+
+{#- `select ... as period_start`: one row per period start from `first` up to, not including,
+    `after_last` (DATE literals). -#}
+{% macro _period_spine(grain, first, after_last) %}
+    {{ return(adapter.dispatch('_period_spine', 'dbt_activation')(grain, first, after_last)) }}
+{% endmacro %}
+
+{% macro default___period_spine(grain, first, after_last) -%}
+    select cast(date_{{ grain }} as date) as period_start
+    from ({{ dbt.date_spine(grain, first, after_last) }}) as spine
+{%- endmacro %}
+
+{#- Spark: dbt's spark__dateadd multiplies an unparenthesised interval (`row_number() ... - 1 * 7`),
+    which shifts dbt.date_spine's weeks; sequence() over dates is native. -#}
+{% macro spark___period_spine(grain, first, after_last) -%}
+    select explode(sequence({{ first }}, {{ dbt_activation._add_periods(after_last, -1, grain) }},
+        interval 1 {{ grain }})) as period_start
+{%- endmacro %}
 
 
 {#- The first period and the period after the last one (aligned, as date_spine counts whole

@@ -16,7 +16,7 @@ from dbt.cli.main import dbtRunner
 
 from activation_demo.dbt_runner import PROJECT_DIR, release_duckdb
 from engines import (RAW_COLUMNS, BigQueryEmulatorServer, BigQueryEngine, DuckDBEngine, PostgresEngine,
-                     PostgresServer, selected_engines)
+                     PostgresServer, SparkEngine, SparkSessionServer, selected_engines)
 
 
 class DbtError(AssertionError):
@@ -105,6 +105,13 @@ def bigquery_emulator():
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def spark_session():
+    server = SparkSessionServer()
+    yield server
+    server.stop()
+
+
 @pytest.fixture(params=selected_engines())
 def warehouse(request, tmp_path: Path) -> Warehouse:
     if request.param == "postgres":
@@ -113,6 +120,8 @@ def warehouse(request, tmp_path: Path) -> Warehouse:
         engine = BigQueryEngine(request.getfixturevalue("bigquery_emulator"))
     elif request.param == "duckdb":
         engine = DuckDBEngine(tmp_path)
+    elif request.param == "spark":
+        engine = SparkEngine(request.getfixturevalue("spark_session"))
     else:
         raise ValueError(f"unknown engine {request.param!r} in ACTIVATION_ENGINES")
     yield Warehouse(tmp_path, engine)
@@ -131,6 +140,14 @@ def late_batches(draw, events, lookback_days: int, start: dt.datetime, span_days
     for event, arrival in zip(events, arrivals):
         batches[sum(arrival >= b for b in bounds)].append(event)
     return [batch for batch in batches if batch]
+
+
+def stored_columns(warehouse: Warehouse, columns: list[str], partition_column: str) -> list[str]:
+    """A model's columns in the order the engine stores them: Spark puts the partition
+    column last."""
+    if getattr(warehouse.engine, "partition_columns_last", False):
+        return [c for c in columns if c != partition_column] + [partition_column]
+    return columns
 
 
 def ts(text: str) -> dt.datetime:

@@ -277,3 +277,82 @@ def _naive_utc(value: Any) -> Any:
     if isinstance(value, dt.datetime) and value.tzinfo is not None:
         return value.astimezone(dt.timezone.utc).replace(tzinfo=None)
     return value
+
+
+class SparkSessionServer:
+    """A local-mode SparkSession in this process (pyspark), with its warehouse and Derby
+    metastore in a temp dir. dbt-spark's `session` method gets this same session (getOrCreate),
+    so every dbt invocation of the test session reuses one JVM. Timestamps are UTC on both
+    sides: Spark's session time zone and this process's TZ (pyspark converts naive datetimes
+    with the local zone)."""
+
+    def __init__(self) -> None:
+        os.environ["TZ"] = "UTC"
+        time.tzset()
+        self.dir = Path(tempfile.mkdtemp(prefix="activation-spark-"))
+        self.env = {"SPARK_WAREHOUSE_DIR": str(self.dir / "warehouse"),
+                    "SPARK_METASTORE_DIR": str(self.dir / "metastore")}
+        os.environ.update(self.env)
+        from pyspark.sql import SparkSession
+
+        self.spark = (
+            SparkSession.builder.master("local[2]").appName("dbt_activation-tests")
+            .enableHiveSupport()
+            .config("spark.sql.warehouse.dir", self.env["SPARK_WAREHOUSE_DIR"])
+            .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={self.env['SPARK_METASTORE_DIR']}")
+            .config("javax.jdo.option.ConnectionURL",
+                    f"jdbc:derby:;databaseName={self.env['SPARK_METASTORE_DIR']}/metastore_db;create=true")
+            .config("spark.sql.session.timeZone", "UTC")
+            .config("spark.sql.shuffle.partitions", "4")
+            .config("spark.ui.enabled", "false")
+            .getOrCreate())
+        self.spark.sparkContext.setLogLevel("ERROR")
+
+    def stop(self) -> None:
+        self.spark.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+SPARK_TYPES = {"varchar": "string", "double precision": "double"}
+
+
+class SparkEngine:
+    """One Spark database (schema) per warehouse; raw.app_events is a parquet table of the
+    shared session, emptied by each test's first load."""
+
+    name = "spark"
+    # Spark stores a table's partition columns after the others
+    partition_columns_last = True
+
+    def __init__(self, server: SparkSessionServer):
+        self.server = server
+        self.spark = server.spark
+        self.schema = f"w_{uuid.uuid4().hex[:12]}"
+
+    def dbt_env(self) -> dict[str, str]:
+        return {"DBT_TARGET": "spark", "SPARK_SCHEMA": self.schema, **self.server.env}
+
+    def execute(self, statements: Iterable[str], rows: list[list[Any]] | None = None, insert: str | None = None):
+        """Runs the loader's statements, translated: databases for schemas, Spark types, a
+        parquet table, TRUNCATE for DELETE (a parquet table has no DELETE), and the rows as a
+        DataFrame inserted into the table."""
+        for sql in statements:
+            sql = sql.replace("create schema", "create database")
+            if sql.startswith("delete from"):
+                sql = sql.replace("delete from", "truncate table")
+            if sql.startswith("create table"):
+                for ours, theirs in SPARK_TYPES.items():
+                    sql = sql.replace(f" {ours}", f" {theirs}")
+                sql += " using parquet"
+            self.spark.sql(sql)
+        if rows:
+            table = insert.split(" values ")[0].split()[-1]
+            schema = ", ".join(f"{name} {SPARK_TYPES.get(kind, kind)}" for name, kind in RAW_COLUMNS)
+            self.spark.createDataFrame(rows, schema=schema).write.insertInto(table)
+
+    def fetch(self, sql: str) -> tuple[list[str], list[tuple]]:
+        frame = self.spark.sql(sql)
+        return frame.columns, [tuple(row) for row in frame.collect()]
+
+    def close(self) -> None:
+        self.spark.sql(f"drop database if exists {self.schema} cascade")

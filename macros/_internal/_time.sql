@@ -157,3 +157,26 @@
     cast('{{ value.strftime("%Y-%m-%d %H:%M:%S") }}' as {{ dbt.type_timestamp() }})
 {%- endmacro %}
 
+
+
+{#- The predicate limiting a read of a source to instants at or after `scan_from` (a Python
+    datetime, or an SQL timestamp expression): on the activity column `activity_at` and,
+    when the caller names the source's DATE partition column, also on that column, from one
+    day earlier. A partition date is the instant's date in some time zone, or a load date,
+    so it is never more than one day before the UTC date of the instant; the extra
+    predicate loses no row and lets the engine prune partitions (BigQuery bills only the
+    partitions read). -#}
+{% macro _scan_since(activity_at, partition_column, scan_from) -%}
+    {%- if scan_from is string -%}
+        {%- set instant = scan_from -%}
+        {%- set partition_from = dbt_activation._dateadd('day', -1, 'cast(' ~ scan_from ~ ' as date)') -%}
+    {%- else -%}
+        {%- set instant = dbt_activation._timestamp_literal(scan_from) -%}
+        {%- set partition_from = dbt_activation._date_literal(
+            scan_from.date() - modules.datetime.timedelta(days=1)) -%}
+    {%- endif -%}
+    {{ activity_at }} >= {{ instant }}
+    {%- if partition_column is not none %}
+    and {{ partition_column }} >= {{ partition_from }}
+    {%- endif -%}
+{%- endmacro %}

@@ -161,3 +161,18 @@
 {% macro _is_queryable(relation) %}
     {{ return(execute and relation.schema is not none and relation.schema | length > 0) }}
 {% endmacro %}
+
+
+{#- An optional DATE partition column of `relation` (none: not given). A name that is not
+    among the relation's columns fails, except BigQuery's pseudo-columns _PARTITIONDATE
+    (and other names starting with _PARTITION), which no column listing shows. -#}
+{% macro _validate_partition_column(macro_name, argument, relation, value) %}
+    {%- if value is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- do dbt_activation._validate_identifier(macro_name, argument, value) -%}
+    {%- if not (value | lower).startswith('_partition') -%}
+        {%- do dbt_activation._validate_columns(macro_name, relation, [[argument, value]]) -%}
+    {%- endif -%}
+    {{ return(value) }}
+{% endmacro %}

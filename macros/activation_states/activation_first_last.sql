@@ -7,7 +7,9 @@
     (activation__lookback_days) and writes the min / max per user of the stored and the
     new values, replacing the user's row (delete+insert; merge on BigQuery).
 -#}
-{% macro activation_first_last(source, user_id='user_id', activity_at='datetime', lookback_days=none) %}
+{% macro activation_first_last(
+    source, user_id='user_id', activity_at='datetime', lookback_days=none, source_partition_column=none
+) %}
     {%- set macro_name = 'activation_first_last' -%}
     {%- do dbt_activation._validate_relation(macro_name, 'source', source) -%}
     {%- do dbt_activation._validate_identifier(macro_name, 'user_id', user_id) -%}
@@ -16,14 +18,17 @@
         dbt_activation._activation_var('activation__lookback_days', lookback_days)) -%}
     {%- do dbt_activation._validate_columns(macro_name, source,
         [['user_id', user_id], ['activity_at', activity_at]]) -%}
+    {%- set source_partition_column = dbt_activation._validate_partition_column(
+        macro_name, 'source_partition_column', source, source_partition_column) -%}
     {%- do dbt_activation._first_last_config() -%}
 
     {{ return(adapter.dispatch('activation_first_last', 'dbt_activation')(
-        source=source, user_id=user_id, activity_at=activity_at, lookback_days=lookback_days)) }}
+        source=source, user_id=user_id, activity_at=activity_at, lookback_days=lookback_days,
+        source_partition_column=source_partition_column)) }}
 {% endmacro %}
 
 
-{% macro default__activation_first_last(source, user_id, activity_at, lookback_days) %}
+{% macro default__activation_first_last(source, user_id, activity_at, lookback_days, source_partition_column) %}
 {%- set incremental = is_incremental() -%}
 {%- if incremental -%}
     {%- set scan_from = dbt_activation._first_last_scan_from(lookback_days) -%}
@@ -39,7 +44,7 @@ with activity as (
         {{ user_id }} is not null
         and {{ activity_at }} is not null
         {%- if incremental and scan_from is not none %}
-        and {{ activity_at }} >= {{ scan_from }}
+        and {{ dbt_activation._scan_since(activity_at, source_partition_column, scan_from) }}
         {%- endif %}
 
 ),
@@ -144,8 +149,8 @@ final as (
 {% endmacro %}
 
 
-{#- The first instant an incremental run reads: the latest stored activity minus the
-    lookback, as a literal (so that engines prune partitions of the source). -#}
+{#- The first instant an incremental run reads (a datetime, none when the table is empty):
+    the latest stored activity minus the lookback. -#}
 {% macro _first_last_scan_from(lookback_days) %}
     {%- if not execute -%}
         {{ return(none) }}
@@ -157,7 +162,7 @@ final as (
     {%- endif -%}
     {%- set scan_from = latest.replace(tzinfo=none) - modules.datetime.timedelta(days=lookback_days) -%}
     {{ log("activation_first_last " ~ this ~ ": incremental run reading activity since " ~ scan_from, info=true) }}
-    {{ return(dbt_activation._timestamp_literal(scan_from)) }}
+    {{ return(scan_from) }}
 {% endmacro %}
 
 

@@ -22,7 +22,8 @@
     week_start=none,
     attributes=[],
     lookback_days=none,
-    as_of=none
+    as_of=none,
+    source_partition_column=none
 ) %}
     {%- set macro_name = 'activation_states' -%}
     {%- do dbt_activation._validate_relation(macro_name, 'source', source) -%}
@@ -53,6 +54,8 @@
         {%- do source_columns.append(['attributes', attribute]) -%}
     {%- endfor -%}
     {%- do dbt_activation._validate_columns(macro_name, source, source_columns) -%}
+    {%- set source_partition_column = dbt_activation._validate_partition_column(
+        macro_name, 'source_partition_column', source, source_partition_column) -%}
     {%- do dbt_activation._validate_columns(macro_name, first_last,
         [['first_last (a model built by activation_first_last)', 'last_active_at']]) -%}
 
@@ -61,7 +64,8 @@
     {{ return(adapter.dispatch('activation_states', 'dbt_activation')(
         source=source, first_last=first_last, grain=grain, user_id=user_id,
         activity_at=activity_at, timezone=timezone, week_start=week_start,
-        attributes=attributes, lookback_days=lookback_days, as_of=as_of)) }}
+        attributes=attributes, lookback_days=lookback_days, as_of=as_of,
+        source_partition_column=source_partition_column)) }}
 {% endmacro %}
 
 
@@ -89,7 +93,7 @@
 
 {% macro default__activation_states(
     source, first_last, grain, user_id, activity_at, timezone, week_start, attributes,
-    lookback_days, as_of
+    lookback_days, as_of, source_partition_column
 ) %}
 {%- set plan = dbt_activation._activation_states_plan(grain, week_start, lookback_days, as_of) -%}
 {%- set windowed = plan.window_start is not none -%}
@@ -114,7 +118,7 @@ activity as (
         {{ user_id }} is not null
         and {{ activity_at }} is not null
         {%- if windowed %}
-        and {{ activity_at }} >= {{ plan.scan_from }}
+        and {{ dbt_activation._scan_since(activity_at, source_partition_column, plan.scan_from) }}
         {%- endif %}
 
 ),
@@ -444,8 +448,8 @@ select * from final
 
 {#- Incremental plan, decided at compile time from the stored table and logged:
     window_start (w0), the first period rewritten; previous_period, the one before it;
-    scan_from, the first source instant read (one day before w0, so that no time zone
-    offset puts activity of w0 before it). window_start is none on a full build. -#}
+    scan_from, the first source instant read (a datetime one day before w0, so that no time
+    zone offset puts activity of w0 before it; an SQL expression in a unit test). window_start is none on a full build. -#}
 {% macro _activation_states_plan(grain, week_start, lookback_days, as_of) %}
     {%- set none_plan = {'window_start': none, 'previous_period': none, 'scan_from': none} -%}
     {%- if not is_incremental() or not execute -%}
@@ -490,7 +494,7 @@ select * from final
     {{ return({
         'window_start': dbt_activation._date_literal(window_start),
         'previous_period': dbt_activation._date_literal(previous_period),
-        'scan_from': dbt_activation._timestamp_literal(scan_from),
+        'scan_from': scan_from,
     }) }}
 {% endmacro %}
 

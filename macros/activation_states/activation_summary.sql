@@ -137,7 +137,9 @@ select * from final
     periods), as SQL date literals read at compile time; none when the model is empty or
     not built yet. -#}
 {% macro _activation_summary_bounds(activation, grain) %}
-    {%- if not execute -%}
+    {%- if not dbt_activation._is_queryable(activation) or adapter.get_relation(
+        database=activation.database, schema=activation.schema,
+        identifier=activation.identifier) is none -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set query -%}

@@ -18,7 +18,8 @@
     first_visit_at='first_datetime',
     first_visit_event='first_visit',
     timezone=none,
-    lookback_days=none
+    lookback_days=none,
+    events_partition_column=none
 ) %}
     {%- set macro_name = 'first_activation_events' -%}
     {%- do dbt_activation._validate_relation(macro_name, 'events', events) -%}
@@ -52,19 +53,22 @@
         [['user_id', user_id], ['event_name', event_name], ['event_at', event_at]]) -%}
     {%- do dbt_activation._validate_columns(macro_name, users,
         [['user_id', user_id], ['first_visit_at', first_visit_at]]) -%}
+    {%- set events_partition_column = dbt_activation._validate_partition_column(
+        macro_name, 'events_partition_column', events, events_partition_column) -%}
 
     {%- do dbt_activation._first_activation_config(key_events, first_visit_event) -%}
 
     {{ return(adapter.dispatch('first_activation_events', 'dbt_activation')(
         events=events, users=users, key_events=key_events, user_id=user_id,
         event_name=event_name, event_at=event_at, first_visit_at=first_visit_at,
-        first_visit_event=first_visit_event, timezone=timezone, lookback_days=lookback_days)) }}
+        first_visit_event=first_visit_event, timezone=timezone, lookback_days=lookback_days,
+        events_partition_column=events_partition_column)) }}
 {% endmacro %}
 
 
 {% macro default__first_activation_events(
     events, users, key_events, user_id, event_name, event_at, first_visit_at,
-    first_visit_event, timezone, lookback_days
+    first_visit_event, timezone, lookback_days, events_partition_column
 ) %}
 {%- set incremental = is_incremental() -%}
 {%- if incremental -%}
@@ -97,7 +101,7 @@ events_source as (
         and {{ event_name }} in ({{ key_event_list }})
         {%- if incremental %}
         and (
-            {{ event_at }} >= {{ plan.scan_from }}
+            ({{ dbt_activation._scan_since(event_at, events_partition_column, plan.scan_from) }})
             {%- if plan.backfill_events %}
             or {{ event_name }} in ('{{ plan.backfill_events | join("', '") }}')
             {%- endif %}
@@ -358,7 +362,7 @@ from emptied_dates
 
 {#- Incremental plan, decided at compile time from the stored table (a small query on the
     model itself plus one on `users`), and logged:
-    - scan_from: a timestamp literal; events at or after it are read. It is the latest
+    - scan_from: a datetime; events at or after it are read. It is the latest
       stored first occurrence minus the lookback (minus one more day, so that no time zone
       offset can push an event out of the window), or the first visit of a user that is
       new to the model or whose first visit changed, whichever is earlier.
@@ -369,8 +373,7 @@ from emptied_dates
 ) %}
     {%- if not dbt_activation._is_queryable(this) -%}
         {#- parsing, or a unit test (where `this` is a CTE): read all events -#}
-        {{ return({'scan_from': dbt_activation._timestamp_literal(modules.datetime.datetime(1970, 1, 1)),
-                   'backfill_events': []}) }}
+        {{ return({'scan_from': modules.datetime.datetime(1970, 1, 1), 'backfill_events': []}) }}
     {%- endif -%}
     {%- set stored_query -%}
         select event_name, max(datetime) as latest
@@ -423,8 +426,7 @@ from emptied_dates
     {{ log("first_activation_events " ~ this ~ ": incremental run reading events since "
         ~ scan_from ~ (", backfilling " ~ backfill_events | join(', ') if backfill_events else "")
         ~ (", removing " ~ removed_events | join(', ') if removed_events else ""), info=true) }}
-    {{ return({'scan_from': dbt_activation._timestamp_literal(scan_from),
-               'backfill_events': backfill_events}) }}
+    {{ return({'scan_from': scan_from, 'backfill_events': backfill_events}) }}
 {% endmacro %}
 
 

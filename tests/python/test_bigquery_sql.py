@@ -2,7 +2,9 @@
 the MERGE statements, analyses, data and unit tests) parses as BigQuery SQL (sqlglot)."""
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -42,3 +44,36 @@ def test_compiled_sql_parses_as_bigquery(warehouse):
     result = subprocess.run([str(python), "-c", PARSE], input=json.dumps(files), capture_output=True,
                             text=True, check=True)
     assert json.loads(result.stdout) == {}
+
+
+# Demo models that name `date` as the DATE partition column of their source (fact__events,
+# partitioned by it on BigQuery); the purchase models do not.
+PARTITION_FILTERED = ["fact__first_activation_events", "fact_app_visit_first_last",
+                      "fact_app_visit_activation_daily", "fact_app_visit_activation_weekly",
+                      "fact_app_visit_activation_monthly"]
+
+
+def test_incremental_bigquery_sql_filters_the_source_on_its_partition_column(warehouse):
+    """Bytes scanned follow the new data: the incremental SQL compiled for BigQuery reads
+    fact__events only from a recent `date` partition (a literal BigQuery can prune on), and
+    the models without a partition column argument carry no such filter."""
+    if warehouse.engine.name != "bigquery":
+        pytest.skip("runs on the bigquery engine")
+    # a visitor every day, and each day a new user who visits and buys
+    history = [dict(visit(user, f"2025-01-{day:02d} {hour:02d}:00"), event_name=name)
+               for day in range(1, 29)
+               for user, hour, name in (("jinseok", 9, "session_start"), (f"u{day}", 10, "first_visit"),
+                                        (f"u{day}", 11, "purchase"))]
+    warehouse.load_events(history)
+    warehouse.dbt("run")
+    warehouse.append_events([visit("minji", "2025-02-01 10:00")])
+    warehouse.dbt("run")
+    run_dir = Path(warehouse.target_path) / "run" / "dbt_activation" / "models" / "demo"
+    compiled = {p.stem: p.read_text().lower() for p in run_dir.rglob("*.sql")}
+    predicate = re.compile(r"\bdate >= cast\('(\d{4}-\d\d-\d\d)' as date\)")
+    for model in PARTITION_FILTERED:
+        found = predicate.findall(compiled[model])
+        assert found, f"{model}: no partition filter in its incremental BigQuery SQL"
+        # the filter starts within days of the new data, not at the start of the history
+        assert all(dt.date.fromisoformat(day) >= dt.date(2025, 1, 20) for day in found), (model, found)
+    assert not predicate.search(compiled["fact_purchase_first_last"])

@@ -5,4 +5,5 @@
     user_id='user_id',
     activity_at='datetime',
     attributes=['country', 'device_os'],
+    source_partition_column='date',
 ) }}

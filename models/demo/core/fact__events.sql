@@ -1,3 +1,7 @@
+-- partitioned by the UTC event date where the engine bills or prunes by partition: the
+-- activation models name `date` as their source partition column
+{{ config(partition_by={'field': 'date', 'data_type': 'date'} if target.type == 'bigquery' else none) }}
+
 with events as (
 
     select * from {{ ref('stg_app__events') }}

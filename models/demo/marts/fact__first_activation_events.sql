@@ -6,4 +6,5 @@
     event_name='event_name',
     event_at='datetime',
     first_visit_at='first_datetime',
+    events_partition_column='date',
 ) }}

@@ -220,9 +220,11 @@ class Runner:
 
 
 def connect(db_path: Path) -> duckdb.DuckDBPyConnection:
-    """A connection with the settings the dbt profile gives DuckDB (UTC; default threads)."""
+    """A connection with the settings the dbt profile gives DuckDB (UTC, the memory limit;
+    default threads)."""
     con = duckdb.connect(str(db_path))
     con.execute("set TimeZone = 'UTC'")
+    con.execute(f"set memory_limit = '{os.environ.get('DBT_ACTIVATION_DUCKDB_MEMORY_LIMIT', '3GB')}'")
     return con
 
 

@@ -19,16 +19,32 @@ first_visits as (
 
 ),
 
--- SCD type 1: the latest known country, device and app version
-latest_events as (
+-- SCD type 1: the latest known country, device and app version, from the user's latest
+-- event (ties: the largest event_id). A group-by and a join back, not a ranking of every
+-- event: memory follows the users, not the events.
+latest_times as (
 
     select
         user_id,
-        country,
-        device_os,
-        app_version,
-        row_number() over (partition by user_id order by event_at desc, event_id desc) as recency_rank
+        max(event_at) as latest_at
     from events
+    group by user_id
+
+),
+
+latest_events as (
+
+    select
+        events.user_id,
+        events.country,
+        events.device_os,
+        events.app_version,
+        row_number() over (partition by events.user_id order by events.event_id desc) as recency_rank
+    from events
+    inner join latest_times
+        on
+            events.user_id = latest_times.user_id
+            and events.event_at = latest_times.latest_at
 
 ),
 

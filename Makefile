@@ -30,10 +30,11 @@ demo: install
 	$(BIN)/activation-demo dashboard
 
 ## Everything CI runs: lint, dbt build on fresh demo data (seeds, models, data and unit tests), and
-## pytest on every engine (PostgreSQL: a throwaway cluster the tests start and stop).
+## pytest on every engine: DuckDB; PostgreSQL (a throwaway cluster the tests start and stop);
+## BigQuery (the API emulator of .venv-emulator); Spark (local mode in the test process; Java 17).
 test: install .venv-emulator/.installed lint
 	$(BIN)/activation-demo demo --db target/ci.duckdb --quiet
-	ACTIVATION_ENGINES=duckdb,postgres,bigquery $(BIN)/python -m pytest --durations=15
+	ACTIVATION_ENGINES=duckdb,postgres,bigquery,spark $(BIN)/python -m pytest --durations=15
 
 ## DuckDB only, fewer random examples: for development.
 test-fast: install

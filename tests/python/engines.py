@@ -287,6 +287,7 @@ class SparkSessionServer:
     with the local zone)."""
 
     def __init__(self) -> None:
+        self._ensure_java()
         os.environ["TZ"] = "UTC"
         time.tzset()
         self.dir = Path(tempfile.mkdtemp(prefix="activation-spark-"))
@@ -304,9 +305,22 @@ class SparkSessionServer:
                     f"jdbc:derby:;databaseName={self.env['SPARK_METASTORE_DIR']}/metastore_db;create=true")
             .config("spark.sql.session.timeZone", "UTC")
             .config("spark.sql.shuffle.partitions", "4")
+            .config("spark.driver.memory", "2g")
             .config("spark.ui.enabled", "false")
             .getOrCreate())
         self.spark.sparkContext.setLogLevel("ERROR")
+
+    @staticmethod
+    def _ensure_java() -> None:
+        """pyspark needs a Java 17+ runtime: Debian's, installed with apt when missing."""
+        if shutil.which("java") or os.environ.get("JAVA_HOME"):
+            return
+        if os.geteuid() == 0 and shutil.which("apt-get"):
+            subprocess.run(["apt-get", "update", "-qq"], check=True)
+            subprocess.run(["apt-get", "install", "-y", "-qq", "openjdk-17-jre-headless"], check=True,
+                           env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+        if not shutil.which("java"):
+            raise RuntimeError("Java not found: Spark needs a Java 17 runtime (apt-get install openjdk-17-jre-headless)")
 
     def stop(self) -> None:
         self.spark.stop()

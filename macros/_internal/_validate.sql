@@ -164,15 +164,28 @@
 
 
 {#- An optional DATE partition column of `relation` (none: not given). A name that is not
-    among the relation's columns fails, except BigQuery's pseudo-columns _PARTITIONDATE
-    (and other names starting with _PARTITION), which no column listing shows. -#}
+    among the relation's columns fails, except BigQuery's pseudo-column _PARTITIONDATE
+    (of ingestion-time partitioned tables), which no column listing shows. -#}
 {% macro _validate_partition_column(macro_name, argument, relation, value) %}
     {%- if value is none -%}
         {{ return(none) }}
     {%- endif -%}
     {%- do dbt_activation._validate_identifier(macro_name, argument, value) -%}
-    {%- if not (value | lower).startswith('_partition') -%}
+    {%- if value | lower != '_partitiondate' -%}
         {%- do dbt_activation._validate_columns(macro_name, relation, [[argument, value]]) -%}
     {%- endif -%}
     {{ return(value) }}
+{% endmacro %}
+
+
+{#- Spark: dbt-spark hands timestamps to Python in the process's local time zone, and the
+    compile-time plans read them as UTC; fail unless that zone is UTC (run dbt with TZ=UTC). -#}
+{% macro _require_utc_process(macro_name) %}
+    {%- set offset = modules.datetime.datetime.now().astimezone().utcoffset() -%}
+    {%- if offset.total_seconds() != 0 -%}
+        {{ exceptions.raise_compiler_error(
+            macro_name ~ ": on Spark, dbt must run in the UTC time zone (set TZ=UTC): dbt-spark "
+            ~ "returns timestamps in the process's local time, which is UTC" ~ offset
+            ~ " here, and the incremental plan would read them shifted") }}
+    {%- endif -%}
 {% endmacro %}

@@ -149,11 +149,15 @@ final as (
 {% endmacro %}
 
 
-{#- The first instant an incremental run reads (a datetime, none when the table is empty):
-    the latest stored activity minus the lookback. -#}
+{#- The first instant an incremental run reads (a datetime, none when the table is empty;
+    an SQL expression in a unit test): the latest stored activity minus the lookback. -#}
 {% macro _first_last_scan_from(lookback_days) %}
     {%- if not execute -%}
         {{ return(none) }}
+    {%- endif -%}
+    {%- if not dbt_activation._is_queryable(this) -%}
+        {#- a unit test, where `this` is a CTE: the same instant as an SQL expression -#}
+        {{ return(dbt.dateadd('day', -lookback_days, '(select max(last_active_at) from ' ~ this ~ ')')) }}
     {%- endif -%}
     {%- set latest = run_query('select max(last_active_at) from ' ~ this).columns[0].values()[0] -%}
     {%- if latest is none -%}
@@ -185,6 +189,7 @@ final as (
 {#- Spark (parquet, no MERGE): insert_overwrite of the whole table (one row per user, no
     partitions) from a snapshot of the stored rows, taken by a pre-hook and dropped after. -#}
 {% macro spark___first_last_config() %}
+    {%- do dbt_activation._require_utc_process('activation_first_last') -%}
     {%- set stored = "{{ dbt_activation._first_last_stored() }}" -%}
     {%- do config(
         materialized='incremental', incremental_strategy='insert_overwrite', file_format='parquet',

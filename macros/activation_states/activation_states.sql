@@ -553,6 +553,7 @@ select * from final
     emits. Every stored row from w0 on belongs to a user the run touches and is re-emitted,
     so those partitions are rewritten whole. -#}
 {% macro spark___activation_states_config(grain) %}
+    {%- do dbt_activation._require_utc_process('activation_states') -%}
     {%- do config(
         materialized='incremental',
         incremental_strategy='insert_overwrite',

@@ -322,7 +322,10 @@ kept_rows as (
         on
             stored.user_id = dropped_rows.user_id
             and stored.event_name = dropped_rows.event_name
-    where dropped_rows.user_id is null
+    where
+        dropped_rows.user_id is null
+        -- a tombstone left by an interrupted run is not kept
+        and stored.event_name is not null
 
 ),
 
@@ -362,7 +365,7 @@ from emptied_dates
 
 {#- Incremental plan, decided at compile time from the stored table (a small query on the
     model itself plus one on `users`), and logged:
-    - scan_from: a datetime; events at or after it are read. It is the latest
+    - scan_from: a datetime (SQL in a unit test); events at or after it are read. It is the latest
       stored first occurrence minus the lookback (minus one more day, so that no time zone
       offset can push an event out of the window), or the first visit of a user that is
       new to the model or whose first visit changed, whichever is earlier.
@@ -373,7 +376,8 @@ from emptied_dates
 ) %}
     {%- if not dbt_activation._is_queryable(this) -%}
         {#- parsing, or a unit test (where `this` is a CTE): read all events -#}
-        {{ return({'scan_from': modules.datetime.datetime(1970, 1, 1), 'backfill_events': []}) }}
+        {{ return({'scan_from': dbt_activation._timestamp_literal(modules.datetime.datetime(1970, 1, 1)),
+                   'backfill_events': []}) }}
     {%- endif -%}
     {%- set stored_query -%}
         select event_name, max(datetime) as latest
@@ -488,8 +492,10 @@ from emptied_dates
     {%- if not execute -%}
         {{ return('') }}
     {%- endif -%}
+    {#- only partitions holding nothing but tombstones: never one with rows beside a tombstone
+        (left by an interrupted run, and not kept by the next run that rewrites the date) -#}
     {%- set dates = run_query(
-        'select distinct date from ' ~ this ~ ' where event_name is null').columns[0].values() | list -%}
+        'select date from ' ~ this ~ ' group by date having count(event_name) = 0').columns[0].values() | list -%}
     {%- if dates | length == 0 -%}
         {{ return('') }}
     {%- endif -%}
@@ -528,6 +534,7 @@ from emptied_dates
     emits (every row of each: see spark___first_activation_output); the post-hook drops the
     partitions the run emptied. -#}
 {% macro spark___first_activation_config(cleanup) %}
+    {%- do dbt_activation._require_utc_process('first_activation_events') -%}
     {%- do config(
         materialized='incremental',
         incremental_strategy='insert_overwrite',

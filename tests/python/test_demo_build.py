@@ -1,14 +1,20 @@
 """The whole demo project builds on each engine: `dbt build` (seeds, every model, the dbt
 unit tests of both incremental branches and the data tests, warn-level ones included) on a
-small stream, then again incrementally after more events arrive. The summaries and the
-first-activation facts are then checked against the oracle."""
+small stream, then again incrementally after more events arrive; the first-activation facts
+and the app-visit states at every grain then equal the oracle's. On Spark, dbt refuses to
+run outside UTC."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import random
+import time
+
+import pytest
 
 import oracle
 from conftest import canonical
+from test_activation_states import assert_all_grains
 from test_first_activation import users_of
 
 KEY_EVENTS = ["add_to_cart", "purchase"]
@@ -34,17 +40,32 @@ def stream(seed: int, days: int, start: dt.datetime) -> list[dict]:
 
 def test_demo_builds_and_rebuilds_incrementally_with_every_test(warehouse):
     start = dt.datetime(2025, 1, 1)
-    history = stream(1, 20, start)
-    warehouse.load_events(history)
+    cutoff = start + dt.timedelta(days=20)
+    events = stream(1, 20, start) + stream(2, 5, cutoff)
+    # what had arrived by the cutoff, then the rest (none of it older than the cutoff)
+    warehouse.load_events([e for e in events if e["event_at"] < cutoff])
     warehouse.dbt("build")
-    late = stream(2, 5, start + dt.timedelta(days=20))
-    warehouse.append_events(late)
+    warehouse.append_events([e for e in events if e["event_at"] >= cutoff])
     warehouse.dbt("build")
 
-    events = history + late
     facts = warehouse.rows("fact__first_activation_events")
     wanted = oracle.first_activation_events(events, users_of(events), KEY_EVENTS)
     key = ("user_id", "event_name")
     assert canonical(facts, key) == canonical(wanted, key)
+    assert_all_grains(warehouse, events)
     summary = warehouse.rows("fact_app_visit_activation_daily_summary")
     assert len(summary) >= 25 and sum(r["new_users"] for r in summary) == len(users_of(events))
+
+
+def test_spark_refuses_a_process_time_zone_other_than_utc(warehouse):
+    if warehouse.engine.name != "spark":
+        pytest.skip("runs on the spark engine")
+    os.environ["TZ"] = "Asia/Seoul"
+    time.tzset()
+    try:
+        result = warehouse.dbt("compile", "--select", "fact_app_visit_first_last", expect_success=False)
+    finally:
+        os.environ["TZ"] = "UTC"
+        time.tzset()
+    assert not result.success
+    assert "activation_first_last: on Spark, dbt must run in the UTC time zone" in str(result.exception)

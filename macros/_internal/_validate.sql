@@ -185,7 +185,8 @@
     {%- if offset.total_seconds() != 0 -%}
         {{ exceptions.raise_compiler_error(
             macro_name ~ ": on Spark, dbt must run in the UTC time zone (set TZ=UTC): dbt-spark "
-            ~ "returns timestamps in the process's local time, which is UTC" ~ offset
-            ~ " here, and the incremental plan would read them shifted") }}
+            ~ "returns timestamps in the process's local time, which is UTC"
+            ~ ("%+g" | format(offset.total_seconds() / 3600)) ~ " hours here, and the incremental "
+            ~ "plan would read them shifted") }}
     {%- endif -%}
 {% endmacro %}

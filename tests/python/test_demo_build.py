@@ -68,4 +68,5 @@ def test_spark_refuses_a_process_time_zone_other_than_utc(warehouse):
         os.environ["TZ"] = "UTC"
         time.tzset()
     assert not result.success
-    assert "activation_first_last: on Spark, dbt must run in the UTC time zone" in str(result.exception)
+    assert "on Spark, dbt must run in the UTC time zone (set TZ=UTC)" in str(result.exception)
+    assert "local time, which is UTC+9 hours here" in str(result.exception)

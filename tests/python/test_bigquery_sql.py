@@ -55,13 +55,15 @@ PARTITION_FILTERED = ["fact__first_activation_events", "fact_app_visit_first_las
 
 def test_incremental_bigquery_sql_filters_the_source_on_its_partition_column(warehouse):
     """Bytes scanned follow the new data: the incremental SQL compiled for BigQuery reads
-    fact__events only from a recent `date` partition (a literal BigQuery can prune on), and
-    the models without a partition column argument carry no such filter."""
+    fact__events only from a recent `date` partition (a literal BigQuery can prune on), one
+    day before the first instant each model's plan reads; models without a partition
+    column argument carry no such filter."""
     if warehouse.engine.name != "bigquery":
         pytest.skip("runs on the bigquery engine")
-    # a visitor every day, and each day a new user who visits and buys
-    history = [dict(visit(user, f"2025-01-{day:02d} {hour:02d}:00"), event_name=name)
-               for day in range(1, 29)
+    # 2024-11-01 .. 2025-01-28: a visitor every day, and each day a new user who visits and buys
+    start = dt.date(2024, 11, 1)
+    history = [dict(visit(user, f"{day} {hour:02d}:00"), event_name=name)
+               for day in (start + dt.timedelta(days=n) for n in range(89))
                for user, hour, name in (("jinseok", 9, "session_start"), (f"u{day}", 10, "first_visit"),
                                         (f"u{day}", 11, "purchase"))]
     warehouse.load_events(history)
@@ -71,9 +73,16 @@ def test_incremental_bigquery_sql_filters_the_source_on_its_partition_column(war
     run_dir = Path(warehouse.target_path) / "run" / "dbt_activation" / "models" / "demo"
     compiled = {p.stem: p.read_text().lower() for p in run_dir.rglob("*.sql")}
     predicate = re.compile(r"\bdate >= cast\('(\d{4}-\d\d-\d\d)' as date\)")
-    for model in PARTITION_FILTERED:
-        found = predicate.findall(compiled[model])
-        assert found, f"{model}: no partition filter in its incremental BigQuery SQL"
-        # the filter starts within days of the new data, not at the start of the history
-        assert all(dt.date.fromisoformat(day) >= dt.date(2025, 1, 20) for day in found), (model, found)
+    # latest stored data 2025-01-28 11:00, lookback 3 days; the partition filter starts one
+    # day before the first instant read
+    wanted = {
+        "fact__first_activation_events": "2025-01-23",    # reads from midnight 01-28 - 4 days
+        "fact_app_visit_first_last": "2025-01-24",        # reads from 01-28 11:00 - 3 days
+        "fact_app_visit_activation_daily": "2025-01-23",  # w0 01-25, reads from 01-24
+        "fact_app_visit_activation_weekly": "2025-01-18", # w0: the week of 01-24 (01-20), reads from 01-19
+        "fact_app_visit_activation_monthly": "2024-11-29",  # w0: the month of 2024-12-29, reads from 11-30
+    }
+    assert sorted(wanted) == sorted(PARTITION_FILTERED)
+    assert {model: predicate.findall(compiled[model]) for model in wanted} == {
+        model: [day] for model, day in wanted.items()}
     assert not predicate.search(compiled["fact_purchase_first_last"])

@@ -88,14 +88,13 @@
 
 
 {#- Time zones are interpolated into SQL, so only IANA-style names pass; where the engine
-    can list its zones (see _known_timezones) the name must be one of them. -#}
+    can look its zones up (see _timezone_known) the name must be one of them. -#}
 {% macro _validate_timezone(macro_name, argument, value) %}
     {%- if value is not string or not modules.re.match('^[A-Za-z][A-Za-z0-9_+/-]*$', value) -%}
         {{ dbt_activation._fail(macro_name, argument, value,
             "an IANA time zone name such as 'UTC' or 'Asia/Seoul'") }}
     {%- endif -%}
-    {%- set known = dbt_activation._known_timezones() -%}
-    {%- if known is not none and value not in known -%}
+    {%- if dbt_activation._timezone_known(value) == false -%}
         {{ dbt_activation._fail(macro_name, argument, value,
             "a time zone this database knows, such as 'UTC' or 'Asia/Seoul'") }}
     {%- endif -%}
@@ -103,31 +102,33 @@
 {% endmacro %}
 
 
-{#- The names of the time zones the engine knows, or none where it cannot list them. -#}
-{% macro _known_timezones() %}
-    {{ return(adapter.dispatch('_known_timezones', 'dbt_activation')()) }}
+{#- Whether the engine knows the time zone `name` (already checked to be IANA-style): true
+    or false, or none where the engine cannot look its zones up. One row is fetched, not
+    the list of zones (turning ~600 names into an agate table costs more than the query). -#}
+{% macro _timezone_known(name) %}
+    {{ return(adapter.dispatch('_timezone_known', 'dbt_activation')(name)) }}
 {% endmacro %}
 
-{% macro default___known_timezones() %}
+{% macro default___timezone_known(name) %}
     {{ return(none) }}
 {% endmacro %}
 
 {#- DuckDB lists its ICU zones in a table function. -#}
-{% macro duckdb___known_timezones() %}
-    {%- if not execute -%}
-        {{ return(none) }}
-    {%- endif -%}
-    {%- set result = run_query('select name from pg_timezone_names()') -%}
-    {{ return(result.columns[0].values() | list) }}
+{% macro duckdb___timezone_known(name) %}
+    {{ return(dbt_activation._timezone_lookup('pg_timezone_names()', name)) }}
 {% endmacro %}
 
 {#- PostgreSQL lists its zones in a catalog view. -#}
-{% macro postgres___known_timezones() %}
+{% macro postgres___timezone_known(name) %}
+    {{ return(dbt_activation._timezone_lookup('pg_timezone_names', name)) }}
+{% endmacro %}
+
+{% macro _timezone_lookup(zones, name) %}
     {%- if not execute -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set result = run_query('select name from pg_timezone_names') -%}
-    {{ return(result.columns[0].values() | list) }}
+    {%- set result = run_query("select count(*) from " ~ zones ~ " where name = '" ~ name ~ "'") -%}
+    {{ return(result.columns[0].values()[0] > 0) }}
 {% endmacro %}
 
 

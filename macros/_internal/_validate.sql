@@ -191,3 +191,25 @@
             ~ "plan would read them shifted") }}
     {%- endif -%}
 {% endmacro %}
+
+
+{#- The grain of an activation model: `grain` when given, else the model name's suffix
+    (_daily, _weekly, _monthly); validated. While dbt parses, ref() names the model being
+    parsed, so the name is read at run time. -#}
+{% macro _validate_grain(macro_name, activation, grain) %}
+    {%- if grain is none and not execute -%}
+        {{ return('day') }}
+    {%- endif -%}
+    {%- if grain is none -%}
+        {%- set suffixes = {'daily': 'day', 'weekly': 'week', 'monthly': 'month'} -%}
+        {%- set name = activation.identifier if activation.identifier is defined else activation | string -%}
+        {%- set suffix = name.split('_') | last | lower -%}
+        {%- if suffix not in suffixes -%}
+            {%- do dbt_activation._fail(macro_name, 'grain', grain,
+                "one of 'day', 'week', 'month' when the activation model's name does not end in "
+                ~ "_daily, _weekly or _monthly (it is " ~ (name | tojson) ~ ")") -%}
+        {%- endif -%}
+        {{ return(suffixes[suffix]) }}
+    {%- endif -%}
+    {{ return(dbt_activation._validate_choice(macro_name, 'grain', grain, ['day', 'week', 'month'])) }}
+{% endmacro %}

@@ -6,7 +6,7 @@
     active periods so far and, optionally, attributes of the period's first activity.
 
     Incremental: a run rewrites the periods from a window start w0 (the period of the
-    latest stored period minus the lookback, activation__lookback_days) for the users it
+    latest stored active period minus the lookback, activation__lookback_days) for the users it
     touches: users active since w0 and users active in the period before w0. Each of them
     is continued from their last stored row before w0 (its state, streak and count), so
     the run reads the new activity and the stored rows of those users, and replaces their
@@ -112,6 +112,9 @@ activity as (
         {%- for attribute in attributes %}
         {{ attribute }},
         {%- endfor %}
+        {%- if attributes %}
+        {{ activity_at }} as activity_instant,
+        {%- endif %}
         {{ dbt_activation._local_timestamp(activity_at, timezone) }} as active_at
     from {{ source }}
     where
@@ -140,7 +143,7 @@ active_periods as (
         activity_periods.period_start
         {%- for attribute in attributes %},
         {{ dbt_activation._first_value(
-            'activity_periods.' ~ attribute, 'activity_periods.active_at') }} as {{ attribute }}
+            'activity_periods.' ~ attribute, 'activity_periods.activity_instant') }} as {{ attribute }}
         {%- endfor %}
     from activity_periods
     inner join as_of
@@ -458,7 +461,8 @@ select * from final
     {%- if not dbt_activation._is_queryable(this) -%}
         {#- a unit test, where `this` is a CTE: the same plan as SQL expressions -#}
         {%- set window_start = dbt_activation._period_start(
-            dbt.dateadd('day', -lookback_days, '(select max(period_start) from ' ~ this ~ ')'),
+            dbt.dateadd('day', -lookback_days,
+                '(select max(period_start) from ' ~ this ~ ' where is_active)'),
             grain, week_start) -%}
         {{ return({
             'window_start': window_start,
@@ -466,12 +470,17 @@ select * from final
             'scan_from': 'cast(' ~ dbt.dateadd('day', -1, window_start) ~ ' as ' ~ dbt.type_timestamp() ~ ')',
         }) }}
     {%- endif -%}
-    {%- set latest = run_query('select max(period_start) from ' ~ this).columns[0].values()[0] -%}
-    {%- if latest is none -%}
+    {#- latest: the last period stored; latest_active: the last active one, whose start is
+        at or before the latest activity processed (the churn rows after it can run up to
+        an as_of later than the data) -#}
+    {%- set row = run_query('select max(period_start), max(case when is_active then period_start end) from '
+        ~ this).rows[0] -%}
+    {%- if row[1] is none -%}
         {{ log("activation_states " ~ this ~ ": table is empty, building all periods", info=true) }}
         {{ return(none_plan) }}
     {%- endif -%}
-    {%- set latest = latest if latest.hour is not defined else latest.date() -%}
+    {%- set latest = row[0] if row[0].hour is not defined else row[0].date() -%}
+    {%- set latest_active = row[1] if row[1].hour is not defined else row[1].date() -%}
     {%- set timedelta = modules.datetime.timedelta -%}
     {%- if as_of is not none -%}
         {%- set as_of_period = dbt_activation._py_period_start(
@@ -484,7 +493,7 @@ select * from final
         {%- endif -%}
     {%- endif -%}
     {%- set window_start = dbt_activation._py_period_start(
-        latest - timedelta(days=lookback_days), grain, week_start) -%}
+        latest_active - timedelta(days=lookback_days), grain, week_start) -%}
     {%- set previous_period = dbt_activation._py_period_start(
         window_start - timedelta(days=1), grain, week_start) -%}
     {%- set scan_from = modules.datetime.datetime.combine(window_start, modules.datetime.time())

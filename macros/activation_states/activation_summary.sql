@@ -1,36 +1,27 @@
 {#-
     activation_summary: one row per period of an activation model (every period from its
-    first to its last period_start, zeros where nothing happened) with the growth
-    accounting counts and rates. Rebuilt as a table on each run: it has one row per period.
+    first period_start to the as-of period, or its last period_start when later, zeros
+    where nothing happened) with the growth accounting counts and rates. Rebuilt as a
+    table on each run: it has one row per period.
 -#}
-{% macro activation_summary(activation, grain=none) %}
+{% macro activation_summary(activation, grain=none, as_of=none) %}
     {%- set macro_name = 'activation_summary' -%}
     {%- do dbt_activation._validate_relation(macro_name, 'activation', activation) -%}
-    {%- if grain is none and not execute -%}
-        {#- while dbt parses, ref() names the model being parsed: infer at run time -#}
-        {%- set grain = 'day' -%}
-    {%- elif grain is none -%}
-        {%- set suffixes = {'daily': 'day', 'weekly': 'week', 'monthly': 'month'} -%}
-        {%- set suffix = activation.identifier.split('_') | last | lower -%}
-        {%- if suffix not in suffixes -%}
-            {%- do dbt_activation._fail(macro_name, 'grain', grain,
-                "one of 'day', 'week', 'month' when the activation model's name does not end in "
-                ~ "_daily, _weekly or _monthly (it is " ~ (activation.identifier | tojson) ~ ")") -%}
-        {%- endif -%}
-        {%- set grain = suffixes[suffix] -%}
-    {%- endif -%}
-    {%- set grain = dbt_activation._validate_choice(macro_name, 'grain', grain, ['day', 'week', 'month']) -%}
+    {%- set grain = dbt_activation._validate_grain(macro_name, activation, grain) -%}
+    {%- set as_of = dbt_activation._validate_date(macro_name, 'as_of',
+        dbt_activation._activation_var('activation__as_of', as_of)) -%}
     {%- do dbt_activation._validate_columns(macro_name, activation,
         [['activation (a model built by activation_states)', 'activation_state']]) -%}
     {%- do config(materialized='table') -%}
 
-    {{ return(adapter.dispatch('activation_summary', 'dbt_activation')(activation, grain)) }}
+    {{ return(adapter.dispatch('activation_summary', 'dbt_activation')(activation, grain, as_of)) }}
 {% endmacro %}
 
 
-{% macro default__activation_summary(activation, grain) %}
-{%- set bounds = dbt_activation._activation_summary_bounds(activation, grain) -%}
+{% macro default__activation_summary(activation, grain, as_of) %}
+{%- set bounds = dbt_activation._activation_summary_bounds(activation, grain, as_of) -%}
 {%- set float_type = dbt.type_float() -%}
+{%- set int_type = dbt.type_bigint() -%}
 
 with activation as (
 
@@ -54,11 +45,11 @@ counts as (
 
     select
         period_start,
-        sum(case when is_active then 1 else 0 end) as active_users,
-        sum(case when activation_state = 'new' then 1 else 0 end) as new_users,
-        sum(case when activation_state = 'retained' then 1 else 0 end) as retained_users,
-        sum(case when activation_state = 'reactivated' then 1 else 0 end) as reactivated_users,
-        sum(case when activation_state = 'inactive' then 1 else 0 end) as churned_users
+        count(case when is_active then 1 end) as active_users,
+        count(case when activation_state = 'new' then 1 end) as new_users,
+        count(case when activation_state = 'retained' then 1 end) as retained_users,
+        count(case when activation_state = 'reactivated' then 1 end) as reactivated_users,
+        count(case when activation_state = 'inactive' then 1 end) as churned_users
     from activation
     group by period_start
 
@@ -84,8 +75,11 @@ with_dormant as (
 
     select
         filled.*,
-        sum(new_users) over (order by period_start rows unbounded preceding)
-        - new_users - retained_users - reactivated_users as dormant_users
+        cast(
+            sum(new_users) over (order by period_start rows unbounded preceding)
+            - new_users - retained_users - reactivated_users
+            as {{ int_type }}
+        ) as dormant_users
     from filled
 
 ),
@@ -94,11 +88,11 @@ final as (
 
     select
         period_start,
-        active_users,
-        new_users,
-        retained_users,
-        reactivated_users,
-        churned_users,
+        cast(active_users as {{ int_type }}) as active_users,
+        cast(new_users as {{ int_type }}) as new_users,
+        cast(retained_users as {{ int_type }}) as retained_users,
+        cast(reactivated_users as {{ int_type }}) as reactivated_users,
+        cast(churned_users as {{ int_type }}) as churned_users,
         dormant_users,
         cast(retained_users as {{ float_type }})
         / nullif(lag(active_users) over (order by period_start), 0) as retention_rate,
@@ -135,8 +129,9 @@ select * from final
 
 {#- The first period and the period after the last one (aligned, as date_spine counts whole
     periods), as SQL date literals read at compile time; none when the model is empty or
-    not built yet. -#}
-{% macro _activation_summary_bounds(activation, grain) %}
+    not built yet. The last period is the model's last period_start or, when later, the
+    period of `as_of` (the model has no rows for the inactive periods before it). -#}
+{% macro _activation_summary_bounds(activation, grain, as_of) %}
     {%- if not dbt_activation._is_queryable(activation) or adapter.get_relation(
         database=activation.database, schema=activation.schema,
         identifier=activation.identifier) is none -%}
@@ -149,8 +144,22 @@ select * from final
     {%- if row[0] is none -%}
         {{ return(none) }}
     {%- endif -%}
+    {%- set first = row[0] if row[0].hour is not defined else row[0].date() -%}
+    {%- set last = row[1] if row[1].hour is not defined else row[1].date() -%}
+    {%- if as_of is not none -%}
+        {%- set as_of_day = modules.datetime.datetime.strptime(as_of, '%Y-%m-%d').date() -%}
+        {#- the period of as_of, aligned on the model's periods (its week start) -#}
+        {%- if grain == 'month' -%}
+            {%- set as_of_period = as_of_day.replace(day=1) -%}
+        {%- elif grain == 'week' -%}
+            {%- set as_of_period = as_of_day - modules.datetime.timedelta(days=(as_of_day - first).days % 7) -%}
+        {%- else -%}
+            {%- set as_of_period = as_of_day -%}
+        {%- endif -%}
+        {%- set last = [last, as_of_period] | max -%}
+    {%- endif -%}
     {{ return({
-        'first': dbt_activation._date_literal(row[0]),
-        'after_last': dbt_activation._date_literal(dbt_activation._py_next_period(row[1], grain)),
+        'first': dbt_activation._date_literal(first),
+        'after_last': dbt_activation._date_literal(dbt_activation._py_next_period(last, grain)),
     }) }}
 {% endmacro %}

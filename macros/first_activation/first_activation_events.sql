@@ -78,13 +78,15 @@
 {%- endif -%}
 {%- set key_event_list = "'" ~ key_events | join("', '") ~ "'" -%}
 
+-- one row per user (should `users` repeat a user, the earliest first visit)
 with users_source as (
 
     select
         {{ user_id }} as user_id,
-        {{ first_visit_at }} as first_visit_at
+        min({{ first_visit_at }}) as first_visit_at
     from {{ users }}
     where {{ user_id }} is not null and {{ first_visit_at }} is not null
+    group by {{ user_id }}
 
 ),
 
@@ -146,18 +148,29 @@ changed_users as (
 ),
 {%- endif %}
 
--- earliest occurrence of each key event at or after the user's first visit
-seen_occurrences as (
+-- earliest occurrence of each key event at or after the user's first visit: the earliest
+-- instant (not wall-clock time, which repeats an hour when clocks go back), then its local time
+seen_instants as (
 
     select
         events_source.user_id,
         events_source.event_name,
-        min({{ dbt_activation._local_timestamp('events_source.event_at', timezone) }}) as datetime
+        min(events_source.event_at) as event_at
     from events_source
     inner join first_visits
         on events_source.user_id = first_visits.user_id
     where events_source.event_at >= first_visits.first_visit_at
     group by events_source.user_id, events_source.event_name
+
+),
+
+seen_occurrences as (
+
+    select
+        user_id,
+        event_name,
+        {{ dbt_activation._local_timestamp('event_at', timezone) }} as datetime
+    from seen_instants
 
 ),
 

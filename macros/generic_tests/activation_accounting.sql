@@ -11,9 +11,8 @@
     Returns one row per violation: violation (what failed), period_start and user_id (where
     it applies), actual_value and expected_value (the counts compared, when counts are).
 -#}
-{% test activation_accounting(model, grain) %}
-    {%- set grain = dbt_activation._validate_choice(
-        'activation_accounting', 'grain', grain, ['day', 'week', 'month']) -%}
+{% test activation_accounting(model, grain=none) %}
+    {%- set grain = dbt_activation._validate_grain('activation_accounting', model, grain) -%}
     {{ return(adapter.dispatch('test_activation_accounting', 'dbt_activation')(model, grain)) }}
 {% endtest %}
 

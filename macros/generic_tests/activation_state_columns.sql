@@ -5,9 +5,8 @@
     rule and model row: violation (the rule, worded as what must hold), the row's key and
     columns, and the period of the user's previous row.
 -#}
-{% test activation_state_columns(model, grain) %}
-    {%- set grain = dbt_activation._validate_choice(
-        'activation_state_columns', 'grain', grain, ['day', 'week', 'month']) -%}
+{% test activation_state_columns(model, grain=none) %}
+    {%- set grain = dbt_activation._validate_grain('activation_state_columns', model, grain) -%}
     {{ return(adapter.dispatch('test_activation_state_columns', 'dbt_activation')(model, grain)) }}
 {% endtest %}
 

@@ -362,9 +362,10 @@ def activation_states(
 # ---------------------------------------------------------------------------
 
 
-def activation_summary(states_rows, grain: str) -> list[dict]:
-    """One row per period between the earliest and latest period_start of
-    ``states_rows`` (inclusive, no gaps), sorted by period_start."""
+def activation_summary(states_rows, grain: str, as_of_period=None) -> list[dict]:
+    """One row per period between the earliest period_start of ``states_rows`` and the
+    latest one or ``as_of_period``, whichever is later (inclusive, no gaps), sorted by
+    period_start."""
     _check_grain(grain)
     states_rows = list(states_rows)
     if not states_rows:
@@ -377,7 +378,7 @@ def activation_summary(states_rows, grain: str) -> list[dict]:
         rows_by_period[row["period_start"]].append(row)
 
     start = min(rows_by_period)
-    end = max(rows_by_period)
+    end = max([*rows_by_period, *([as_of_period] if as_of_period else [])])
 
     out = []
     previous = None

@@ -179,6 +179,31 @@ def test_as_of_in_the_middle_then_forward_and_rerun(warehouse):
         assert canonical(table(warehouse, grain), KEY) == canonical(before[grain], KEY)
 
 
+def test_as_of_after_the_data_still_takes_in_late_activity(warehouse):
+    # the stored rows end with churn rows after the latest activity: the window counts back
+    # from the latest active period, not from those rows
+    settings_ = {"activation__as_of": "2025-03-31", "activation__lookback_days": 3}
+    first = [visit("u1", "2025-01-31 10:00")]
+    warehouse.load_events(first)
+    warehouse.run(SELECT, vars=settings_)
+    late = [visit("u2", "2025-01-28 12:00")]   # 2.9 days before the latest activity
+    warehouse.append_events(late)
+    warehouse.run(SELECT, vars=settings_)
+    assert_all_grains(warehouse, first + late, as_of=dt.date(2025, 3, 31))
+    daily = {(r["user_id"], r["period_start"]): r["activation_state"] for r in table(warehouse, "day")}
+    assert daily[("u2", dt.date(2025, 1, 28))] == "new"
+    assert daily[("u2", dt.date(2025, 1, 29))] == "inactive"
+
+
+def test_attributes_follow_the_earliest_instant_when_clocks_go_back(warehouse):
+    # New York, 2024-11-03: 06:10 UTC is 01:10 EST, 05:30 UTC is 01:30 EDT (the earlier instant)
+    events = [visit("a", "2024-11-03 06:10", country="CA"), visit("a", "2024-11-03 05:30", country="US")]
+    warehouse.load_events(events)
+    warehouse.run(SELECT, vars={"activation__timezone": "America/New_York"})
+    assert {r["country"] for r in table(warehouse, "day") if r["is_active"]} == {"US"}
+    assert_all_grains(warehouse, events, timezone="America/New_York")
+
+
 def test_moving_as_of_back_asks_for_a_full_refresh(warehouse):
     warehouse.load_events(WORKED_EXAMPLE)
     warehouse.run(SELECT)
@@ -288,3 +313,21 @@ def test_summary_fills_empty_periods_with_zeros(warehouse):
     quiet = rows[4]  # 2025-01-05: nobody active, nobody churned
     assert (quiet["active_users"], quiet["churned_users"], quiet["dormant_users"]) == (0, 0, 1)
     assert rows[9]["reactivation_rate"] == 1.0 and rows[1]["quick_ratio"] == 0.0
+
+
+def test_summary_runs_to_an_as_of_after_the_data(warehouse):
+    events = [visit("a", "2025-01-01 10:00"), visit("b", "2025-01-14 10:00")]  # Wednesday, Tuesday
+    warehouse.load_events(events)
+    summaries = " ".join(f"+{m}_summary" for m in GRAIN_MODELS.values())
+    warehouse.run(summaries, vars={"activation__as_of": "2025-03-05", "activation__week_start": "sunday"})
+    ends = {"day": dt.date(2025, 3, 5), "week": dt.date(2025, 3, 2), "month": dt.date(2025, 3, 1)}
+    for grain, model in GRAIN_MODELS.items():
+        rows = warehouse.rows(f"{model}_summary", order_by="period_start")
+        assert rows[-1]["period_start"] == ends[grain], grain
+        assert (rows[-1]["active_users"], rows[-1]["churned_users"], rows[-1]["dormant_users"]) == (0, 0, 2)
+        wanted = oracle.activation_summary(
+            expected(events, grain, week_start="sunday", as_of=dt.date(2025, 3, 5)), grain, ends[grain])
+        assert [r["period_start"] for r in rows] == [w["period_start"] for w in wanted], grain
+        for got, want in zip(rows, wanted):
+            assert {k: got[k] for k in want if not isinstance(want[k], float)} == {
+                k: v for k, v in want.items() if not isinstance(v, float)}, grain

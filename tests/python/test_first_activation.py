@@ -168,6 +168,19 @@ def test_timezone_moves_dates(warehouse):
     assert_equal(table(warehouse), expected(events, timezone="Asia/Seoul"))
 
 
+def test_first_occurrence_is_the_earliest_instant_when_clocks_go_back(warehouse):
+    # New York, 2024-11-03: 01:00-02:00 happens twice. 05:30 UTC is 01:30 EDT, 06:10 UTC is
+    # 01:10 EST: the earlier instant has the later wall-clock time
+    events = [event("a", "first_visit", "2024-11-03 04:00"),
+              event("a", "add_to_cart", "2024-11-03 06:10"),
+              event("a", "add_to_cart", "2024-11-03 05:30")]
+    warehouse.load_events(events)
+    warehouse.run(SELECT, vars={"activation__timezone": "America/New_York"})
+    rows = {r["event_name"]: r for r in table(warehouse)}
+    assert rows["add_to_cart"]["datetime"] == dt.datetime(2024, 11, 3, 1, 30)
+    assert_equal(table(warehouse), expected(events, timezone="America/New_York"))
+
+
 # ---- random streams in random batches --------------------------------------------------
 
 START = dt.datetime(2025, 3, 1)

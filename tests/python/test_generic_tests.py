@@ -339,6 +339,10 @@ def outcomes(tmp_path_factory):
         {f"dbt_activation.activation_{test}": {
             "name": f"wrong_grain__{test}", "arguments": {"grain": "day"}}}
         for test in WRONG_GRAIN
+    ] + [
+        # no grain: inferred from the name's suffix (_weekly)
+        {f"dbt_activation.activation_{test}": {"name": f"inferred_grain__{test}"}}
+        for test in WRONG_GRAIN
     ]})
     deps = invoke(root, "deps")
     assert deps.success, deps.exception
@@ -395,6 +399,13 @@ def test_grain_argument_is_used(outcomes):
     for test, count in WRONG_GRAIN.items():
         outcome = outcomes[f"wrong_grain__{test}"]
         assert (outcome["status"], outcome["failures"]) == ("fail", count), outcome
+
+
+def test_grain_is_inferred_from_the_model_name(outcomes):
+    # the weekly case passes when tested as weekly, and fails as daily (above)
+    for test in WRONG_GRAIN:
+        outcome = outcomes[f"inferred_grain__{test}"]
+        assert (outcome["status"], outcome["failures"]) == ("pass", 0), outcome
 
 
 @pytest.fixture(scope="module")

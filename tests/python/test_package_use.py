@@ -28,6 +28,13 @@ GOOD_MODELS = {
         {{ dbt_activation.first_activation_events(
             events=ref('events'), users=ref('users'), key_events=['add_to_cart', 'purchase'],
             event_at='occurred_at', first_visit_at='first_seen_at') }}""",
+    # a users table that repeats each user, the copy an hour later: counted once, earliest visit
+    "users_repeated.sql": "select user_id, first_seen_at from {{ ref('users') }} union all "
+                          "select user_id, first_seen_at + interval 1 hour from {{ ref('users') }}",
+    "fact_first_activation_repeated_users.sql": """
+        {{ dbt_activation.first_activation_events(
+            events=ref('events'), users=ref('users_repeated'), key_events=['add_to_cart', 'purchase'],
+            event_at='occurred_at', first_visit_at='first_seen_at') }}""",
     "fact_visit_first_last.sql": """
         {{ dbt_activation.activation_first_last(source=ref('events'), activity_at='occurred_at') }}""",
     "fact_visit_activation_weekly.sql": """
@@ -87,6 +94,10 @@ def test_macros_work_in_another_project_and_the_demo_stays_out(consumer):
         assert weekly == [("a", "new", "KR"), ("a", "retained", "JP"), ("b", "new", "US"), ("b", "inactive", None)]
         summary = con.execute("select count(*) from main.fact_visit_activation_weekly_summary").fetchall()
         assert summary == [(2,)]
+        repeated = con.execute("select * from main.fact_first_activation_repeated_users "
+                               "order by user_id, event_name").fetchall()
+        assert repeated == con.execute("select * from main.fact_first_activation "
+                                       "order by user_id, event_name").fetchall()
 
 
 FIRST = "dbt_activation.first_activation_events(events=ref('events'), users=ref('users'), " \

@@ -405,7 +405,13 @@ from emptied_dates
 
     {%- set changed_query -%}
         select min(users_source.{{ first_visit_at }}) as earliest
-        from {{ users }} as users_source
+        from (
+            -- one row per user, as in the model's SQL
+            select {{ user_id }}, min({{ first_visit_at }}) as {{ first_visit_at }}
+            from {{ users }}
+            where {{ user_id }} is not null and {{ first_visit_at }} is not null
+            group by {{ user_id }}
+        ) as users_source
         left join (
             select user_id, first_visit_datetime
             from {{ this }}
@@ -413,13 +419,9 @@ from emptied_dates
         ) as stored
             on users_source.{{ user_id }} = stored.user_id
         where
-            users_source.{{ user_id }} is not null
-            and users_source.{{ first_visit_at }} is not null
-            and (
-                stored.user_id is null
-                or stored.first_visit_datetime
-                <> {{ dbt_activation._local_timestamp('users_source.' ~ first_visit_at, timezone) }}
-            )
+            stored.user_id is null
+            or stored.first_visit_datetime
+            <> {{ dbt_activation._local_timestamp('users_source.' ~ first_visit_at, timezone) }}
     {%- endset -%}
     {%- set earliest_changed = run_query(changed_query).columns[0].values()[0] -%}
 

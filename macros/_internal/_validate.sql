@@ -193,16 +193,22 @@
 {% endmacro %}
 
 
-{#- The grain of an activation model: `grain` when given, else the model name's suffix
-    (_daily, _weekly, _monthly); validated. While dbt parses, ref() names the model being
+{#- The grain of an activation model: `grain` when given, else the suffix of the model's
+    relation name (its alias, when it has one): _daily, _weekly, _monthly; validated. While dbt parses, ref() names the model being
     parsed, so the name is read at run time. -#}
 {% macro _validate_grain(macro_name, activation, grain) %}
     {%- if grain is none and not execute -%}
         {{ return('day') }}
     {%- endif -%}
+    {%- if grain is none and activation.identifier is not defined -%}
+        {#- a generic test with a `where` config is given a subquery, not the model -#}
+        {%- do dbt_activation._fail(macro_name, 'grain', grain,
+            "one of 'day', 'week', 'month' when the model is filtered (a `where` config): "
+            ~ "its name cannot be read") -%}
+    {%- endif -%}
     {%- if grain is none -%}
         {%- set suffixes = {'daily': 'day', 'weekly': 'week', 'monthly': 'month'} -%}
-        {%- set name = activation.identifier if activation.identifier is defined else activation | string -%}
+        {%- set name = activation.identifier -%}
         {%- set suffix = name.split('_') | last | lower -%}
         {%- if suffix not in suffixes -%}
             {%- do dbt_activation._fail(macro_name, 'grain', grain,

@@ -33,12 +33,14 @@
     {%- do dbt_activation._validate_identifier(macro_name, 'activity_at', activity_at) -%}
     {%- set attributes = dbt_activation._validate_string_list(macro_name, 'attributes', attributes,
         allow_empty=true) -%}
-    {%- set reserved = dbt_activation._activation_state_columns() -%}
+    {#- the output columns, and the columns the SQL adds beside the attributes -#}
+    {%- set reserved = dbt_activation._activation_state_columns() + ['active_at', 'activity_instant'] -%}
     {%- for attribute in attributes -%}
         {%- do dbt_activation._validate_identifier(macro_name, 'attributes', attribute) -%}
         {%- if attribute | lower in reserved -%}
             {%- do dbt_activation._fail(macro_name, 'attributes', attributes,
-                'columns whose names differ from the output columns (' ~ reserved | join(', ') ~ ')') -%}
+                'columns whose names differ from the output columns and the working columns ('
+                ~ reserved | join(', ') ~ ')') -%}
         {%- endif -%}
     {%- endfor -%}
     {%- set timezone = dbt_activation._validate_timezone(macro_name, 'timezone',

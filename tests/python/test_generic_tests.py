@@ -343,6 +343,10 @@ def outcomes(tmp_path_factory):
         # no grain: inferred from the name's suffix (_weekly)
         {f"dbt_activation.activation_{test}": {"name": f"inferred_grain__{test}"}}
         for test in WRONG_GRAIN
+    ] + [
+        # filtered: the test is given a subquery, whose name cannot be read
+        {"dbt_activation.activation_accounting": {
+            "name": "filtered_without_grain__accounting", "config": {"where": "user_id is not null"}}},
     ]})
     deps = invoke(root, "deps")
     assert deps.success, deps.exception
@@ -406,6 +410,10 @@ def test_grain_is_inferred_from_the_model_name(outcomes):
     for test in WRONG_GRAIN:
         outcome = outcomes[f"inferred_grain__{test}"]
         assert (outcome["status"], outcome["failures"]) == ("pass", 0), outcome
+    filtered = outcomes["filtered_without_grain__accounting"]
+    assert filtered["status"] == "error", filtered
+    assert "activation_accounting: grain must be one of 'day', 'week', 'month' when the model is filtered" \
+        in filtered["message"], filtered
 
 
 @pytest.fixture(scope="module")

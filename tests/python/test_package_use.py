@@ -121,6 +121,7 @@ BAD_CALLS = [
     (STATES + "grain='week', week_start='tuesday')", "activation_states: week_start must be one of 'monday', 'sunday'; got \"tuesday\""),
     (STATES + "grain='week', attributes='country')", 'activation_states: attributes must be a list of strings; got "country"'),
     (STATES + "grain='week', attributes=['period_start'])", "activation_states: attributes must be columns whose names differ from the output columns"),
+    (STATES + "grain='week', attributes=['activity_instant'])", "activation_states: attributes must be columns whose names differ from the output columns and the working columns"),
     (STATES + "grain='week', attributes=['city'])", 'activation_states: attributes must name a column of'),
     (STATES + "grain='day', as_of='2025-02-30')", "activation_states: as_of must be a date 'YYYY-MM-DD' or null; got \"2025-02-30\""),
     (FIRST + "key_events=['purchase'], events_partition_column='event_day')",

@@ -20,16 +20,18 @@
         'cohort_periods.cohort_period', 'cohort_periods.period_start', grain) %}
 {% endif %}
 
+{% set activation_model = ref('fact_app_visit_activation_weekly') %}
+
 with activation as (
 
-    select * from {{ ref('fact_app_visit_activation_weekly') }}
+    select * from {{ activation_model }}
 
 ),
 
+-- every period of the model, with or without rows
 periods as (
 
-    select distinct period_start
-    from activation
+    {{ dbt_activation._model_periods(activation_model, grain) }}
 
 ),
 

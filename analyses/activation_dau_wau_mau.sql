@@ -3,14 +3,17 @@
 -- ending that day, with DAU / MAU and DAU / WAU. Read from the active rows of a DAILY
 -- activation model. While fewer than 30 (7) days of data precede a day, its MAU (WAU)
 -- undercounts: is_mau_window_complete (is_wau_window_complete) is false there.
+-- Every day of the model is shown, zeros where nobody was active.
 -- To reuse: point the ref below at a daily activation model; change the window lengths
 -- with `wau_days` and `mau_days`.
 {% set wau_days = 7 %}
 {% set mau_days = 30 %}
 
+{% set activation_model = ref('fact_app_visit_activation_daily') %}
+
 with daily_activation as (
 
-    select * from {{ ref('fact_app_visit_activation_daily') }}
+    select * from {{ activation_model }}
 
 ),
 
@@ -24,11 +27,11 @@ active_days as (
 
 ),
 
--- every day of the model (a day with churn rows but no active user included)
+-- every day of the model, with or without rows
 calendar as (
 
-    select distinct period_start as activity_date
-    from daily_activation
+    select period_start as activity_date
+    from ({{ dbt_activation._model_periods(activation_model, 'day') }}) as model_days
 
 ),
 

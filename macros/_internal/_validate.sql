@@ -3,7 +3,8 @@
 
 {% macro _fail(macro_name, argument, value, allowed) %}
     {{ exceptions.raise_compiler_error(
-        macro_name ~ ": " ~ argument ~ " must be " ~ allowed ~ "; got " ~ (value | tojson)) }}
+        macro_name ~ ": " ~ argument ~ " must be " ~ allowed ~ "; got "
+        ~ ((value | tojson) if value is defined else "nothing (the argument is missing)")) }}
 {% endmacro %}
 
 
@@ -127,7 +128,8 @@
     {%- if not execute -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set result = run_query("select count(*) from " ~ zones ~ " where name = '" ~ name ~ "'") -%}
+    {#- names are matched as the engines match them: ignoring case -#}
+    {%- set result = run_query("select count(*) from " ~ zones ~ " where lower(name) = '" ~ name | lower ~ "'") -%}
     {{ return(result.columns[0].values()[0] > 0) }}
 {% endmacro %}
 

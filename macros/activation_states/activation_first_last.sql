@@ -164,6 +164,10 @@ final as (
         {{ log("activation_first_last " ~ this ~ ": table is empty, reading all activity", info=true) }}
         {{ return(none) }}
     {%- endif -%}
+    {%- if latest.hour is not defined -%}
+        {#- a DATE activity column -#}
+        {%- set latest = modules.datetime.datetime.combine(latest, modules.datetime.time()) -%}
+    {%- endif -%}
     {%- set scan_from = latest.replace(tzinfo=none) - modules.datetime.timedelta(days=lookback_days) -%}
     {{ log("activation_first_last " ~ this ~ ": incremental run reading activity since " ~ scan_from, info=true) }}
     {{ return(scan_from) }}

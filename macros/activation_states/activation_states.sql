@@ -97,7 +97,8 @@
     source, first_last, grain, user_id, activity_at, timezone, week_start, attributes,
     lookback_days, as_of, source_partition_column
 ) %}
-{%- set plan = dbt_activation._activation_states_plan(grain, week_start, lookback_days, as_of) -%}
+{%- set plan = dbt_activation._activation_states_plan(
+    first_last, grain, timezone, week_start, lookback_days, as_of) -%}
 {%- set windowed = plan.window_start is not none -%}
 {%- set int_type = dbt.type_bigint() -%}
 
@@ -210,8 +211,8 @@ seeds as (
 ),
 {%- endif %}
 
--- the sequence of active periods of each user; a seed (the last period before w0, on
--- incremental runs) carries its stored state, streak and count
+-- the sequence of active periods of each user, with their attributes; a seed (the last
+-- period before w0, on incremental runs) carries its stored state, streak and count
 sequence as (
 
     select
@@ -222,6 +223,9 @@ sequence as (
         cast(null as {{ int_type }}) as seed_streak,
         cast(null as {{ int_type }}) as seed_lifetime,
         cast(null as date) as seed_first_active_period
+        {%- for attribute in attributes %},
+        {{ attribute }}
+        {%- endfor %}
     from active_periods
     {%- if windowed %}
 
@@ -235,6 +239,9 @@ sequence as (
         cast(active_streak as {{ int_type }}) as seed_streak,
         cast(lifetime_active_periods as {{ int_type }}) as seed_lifetime,
         first_active_period as seed_first_active_period
+        {%- for attribute in attributes %},
+        null as {{ attribute }}
+        {%- endfor %}
     from seeds
     {%- endif %}
 
@@ -245,61 +252,69 @@ ordered as (
     select
         sequence.*,
         lag(period_start) over user_periods as previous_active_period,
+        lag(period_start, 2) over user_periods as second_previous_active_period,
         lead(period_start) over user_periods as next_active_period,
         row_number() over user_periods as position,
-        max(case when is_seed then 1 else 0 end) over (partition by user_id) as has_seed,
-        max(seed_streak) over (partition by user_id) as base_streak,
-        max(seed_lifetime) over (partition by user_id) as base_lifetime,
-        min(coalesce(seed_first_active_period, period_start)) over (partition by user_id)
-            as first_active_period
+        min(period_start) over user_history as first_sequence_period,
+        max(case when is_seed then 1 else 0 end) over user_history as has_seed,
+        max(seed_state) over user_history as base_state,
+        max(seed_streak) over user_history as base_streak,
+        max(seed_lifetime) over user_history as base_lifetime,
+        min(coalesce(seed_first_active_period, period_start)) over user_history as first_active_period
     from sequence
-    window user_periods as (partition by user_id order by period_start)
+    window
+        user_periods as (partition by user_id order by period_start),
+        user_history as (partition by user_id)
 
 ),
 
+-- islands: within a run of consecutive periods, the period number minus the position is
+-- constant; the first island (the one holding the seed, if any) is numbered -1
 gaps as (
 
     select
         ordered.*,
         {{ dbt_activation._periods_between('previous_active_period', 'period_start', grain) }}
             as periods_since_previous,
+        {{ dbt_activation._periods_between(
+            'second_previous_active_period', 'previous_active_period', grain) }}
+            as previous_periods_since_previous,
         {{ dbt_activation._periods_between('period_start', 'next_active_period', grain) }}
-            as periods_to_next
+            as periods_to_next,
+        {{ dbt_activation._periods_between('first_sequence_period', 'period_start', grain) }}
+            - position as island
     from ordered
-
-),
-
-islands as (
-
-    select
-        gaps.*,
-        sum(
-            case when previous_active_period is null or periods_since_previous > 1 then 1 else 0 end
-        ) over (partition by user_id order by period_start rows unbounded preceding) as island
-    from gaps
 
 ),
 
 states as (
 
     select
-        islands.*,
+        gaps.*,
         case
             when is_seed then seed_state
             when previous_active_period is null then 'new'
             when periods_since_previous = 1 then 'retained'
             else 'reactivated'
         end as activation_state,
+        -- the state of the previous active period (the seed's, or derived from its own gap)
+        case
+            when previous_active_period is null then cast(null as {{ dbt.type_string() }})
+            when has_seed = 1 and position = 2 then base_state
+            when second_previous_active_period is null then 'new'
+            when previous_periods_since_previous = 1 then 'retained'
+            else 'reactivated'
+        end as previous_active_state,
         case
             when is_seed then seed_streak
             else row_number() over (partition by user_id, island order by period_start)
-                + case when has_seed = 1 and island = 1 then base_streak - 1 else 0 end
+                + case when has_seed = 1 and island = -1 then base_streak - 1 else 0 end
         end as active_streak,
         case
             when is_seed then seed_lifetime
             else position - has_seed + coalesce(base_lifetime, 0)
         end as lifetime_active_periods
-    from islands
+    from gaps
 
 ),
 
@@ -312,7 +327,7 @@ active_rows as (
         case
             when activation_state = 'new' then cast(null as {{ dbt.type_string() }})
             when activation_state = 'reactivated' then 'inactive'
-            else lag(activation_state) over (partition by user_id order by period_start)
+            else previous_active_state
         end as previous_state,
         true as is_active,
         active_streak,
@@ -323,6 +338,9 @@ active_rows as (
         first_active_period,
         lifetime_active_periods,
         is_seed
+        {%- for attribute in attributes %},
+        {{ attribute }}
+        {%- endfor %}
     from states
 
 ),
@@ -366,15 +384,9 @@ unioned as (
         active_rows.first_active_period,
         active_rows.lifetime_active_periods
         {%- for attribute in attributes %},
-        active_periods.{{ attribute }}
+        active_rows.{{ attribute }}
         {%- endfor %}
     from active_rows
-    {%- if attributes %}
-    inner join active_periods
-        on
-            active_rows.user_id = active_periods.user_id
-            and active_rows.period_start = active_periods.period_start
-    {%- endif %}
     where not active_rows.is_seed
 
     union all
@@ -455,7 +467,7 @@ select * from final
     window_start (w0), the first period rewritten; previous_period, the one before it;
     scan_from, the first source instant read (a datetime one day before w0, so that no time
     zone offset puts activity of w0 before it; an SQL expression in a unit test). window_start is none on a full build. -#}
-{% macro _activation_states_plan(grain, week_start, lookback_days, as_of) %}
+{% macro _activation_states_plan(first_last, grain, timezone, week_start, lookback_days, as_of) %}
     {%- set none_plan = {'window_start': none, 'previous_period': none, 'scan_from': none} -%}
     {%- if not is_incremental() or not execute -%}
         {{ return(none_plan) }}
@@ -474,25 +486,38 @@ select * from final
     {%- endif -%}
     {#- latest: the last period stored; latest_active: the last active one, whose start is
         at or before the latest activity processed (the churn rows after it can run up to
-        an as_of later than the data) -#}
-    {%- set row = run_query('select max(period_start), max(case when is_active then period_start end) from '
-        ~ this).rows[0] -%}
+        an as_of later than the data); as_of_period: this run's -#}
+    {%- set plan_query -%}
+        select
+            max(stored.period_start),
+            max(case when stored.is_active then stored.period_start end),
+            max(as_of.as_of_period)
+        from {{ this }} as stored
+        cross join (
+            {{ dbt_activation._as_of_period_sql(first_last, grain, timezone, week_start, as_of) }}
+        ) as as_of
+    {%- endset -%}
+    {%- set row = run_query(plan_query).rows[0] -%}
     {%- if row[1] is none -%}
         {{ log("activation_states " ~ this ~ ": table is empty, building all periods", info=true) }}
         {{ return(none_plan) }}
     {%- endif -%}
     {%- set latest = row[0] if row[0].hour is not defined else row[0].date() -%}
     {%- set latest_active = row[1] if row[1].hour is not defined else row[1].date() -%}
+    {%- set as_of_period = none if row[2] is none else row[2] if row[2].hour is not defined else row[2].date() -%}
     {%- set timedelta = modules.datetime.timedelta -%}
-    {%- if as_of is not none -%}
-        {%- set as_of_period = dbt_activation._py_period_start(
-            modules.datetime.datetime.strptime(as_of, '%Y-%m-%d').date(), grain, week_start) -%}
-        {%- if as_of_period < latest -%}
-            {{ exceptions.raise_compiler_error(
-                "activation_states: as_of " ~ (as_of | tojson) ~ " is before the period "
-                ~ latest ~ " already stored in " ~ this
-                ~ "; rebuild the model with --full-refresh to move the as-of date back") }}
-        {%- endif -%}
+    {#- the stored rows after the as-of period would stay: moving it back needs a rebuild -#}
+    {%- if as_of is not none and as_of_period < latest -%}
+        {{ exceptions.raise_compiler_error(
+            "activation_states: as_of " ~ (as_of | tojson) ~ " is before the period "
+            ~ latest ~ " already stored in " ~ this
+            ~ "; rebuild the model with --full-refresh to move the as-of date back") }}
+    {%- elif as_of_period is not none and as_of_period < latest -%}
+        {{ exceptions.raise_compiler_error(
+            "activation_states: the as-of period " ~ as_of_period ~ " (of the latest activity in "
+            ~ first_last ~ ", as no as_of is set) is before the period " ~ latest
+            ~ " already stored in " ~ this ~ " (built with a later as_of, or from data since"
+            ~ " removed); rebuild the model with --full-refresh, or set as_of") }}
     {%- endif -%}
     {%- set window_start = dbt_activation._py_period_start(
         latest_active - timedelta(days=lookback_days), grain, week_start) -%}

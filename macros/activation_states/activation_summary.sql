@@ -20,7 +20,7 @@
 
 {% macro default__activation_summary(activation, grain, as_of) %}
 {%- set bounds = dbt_activation._activation_summary_bounds(activation, grain, as_of) -%}
-{%- set float_type = dbt.type_float() -%}
+{%- set float_type = dbt_activation._type_double() -%}
 {%- set int_type = dbt.type_bigint() -%}
 
 with activation as (
@@ -127,6 +127,19 @@ select * from final
 {%- endmacro %}
 
 
+{#- `select ... as period_start`: every period of an activation model, from its first
+    period_start to its last, with or without rows (the analyses' calendar); the distinct
+    period starts of its rows when it is not built yet. -#}
+{% macro _model_periods(activation, grain) -%}
+    {%- set bounds = dbt_activation._activation_summary_bounds(activation, grain, none) -%}
+    {%- if bounds is none -%}
+    select distinct period_start from {{ activation }}
+    {%- else -%}
+    {{ dbt_activation._period_spine(grain, bounds.first, bounds.after_last) }}
+    {%- endif -%}
+{%- endmacro %}
+
+
 {#- The first period and the period after the last one (aligned, as date_spine counts whole
     periods), as SQL date literals read at compile time; none when the model is empty or
     not built yet. The last period is the model's last period_start or, when later, the
@@ -162,4 +175,22 @@ select * from final
         'first': dbt_activation._date_literal(first),
         'after_last': dbt_activation._date_literal(dbt_activation._py_next_period(last, grain)),
     }) }}
+{% endmacro %}
+
+
+{#- A double-precision float (dbt.type_float() is single precision on DuckDB and Spark). -#}
+{% macro _type_double() %}
+    {{ return(adapter.dispatch('_type_double', 'dbt_activation')()) }}
+{% endmacro %}
+
+{% macro default___type_double() %}
+    {{ return('double precision') }}
+{% endmacro %}
+
+{% macro bigquery___type_double() %}
+    {{ return('float64') }}
+{% endmacro %}
+
+{% macro spark___type_double() %}
+    {{ return('double') }}
 {% endmacro %}

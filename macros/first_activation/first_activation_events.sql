@@ -3,7 +3,7 @@
     event at or after it, with the elapsed hours and days (1-based) precomputed.
 
     A model file holding only this call is a complete incremental model. Each incremental
-    run reads the events since the latest first occurrence already stored minus the
+    run reads the events since the latest key-event first occurrence stored minus the
     lookback (activation__lookback_days), plus the whole history of any key event that was
     added to `key_events` and of any user whose first visit is new or changed, and merges
     the earlier of the stored and the newly seen occurrence per (user_id, event_name).
@@ -379,7 +379,7 @@ from emptied_dates
 {#- Incremental plan, decided at compile time from the stored table (a small query on the
     model itself plus one on `users`), and logged:
     - scan_from: a datetime (SQL in a unit test); events at or after it are read. It is the latest
-      stored first occurrence minus the lookback (minus one more day, so that no time zone
+      stored first occurrence of a key event minus the lookback (minus one more day, so that no time zone
       offset can push an event out of the window), or the first visit of a user that is
       new to the model or whose first visit changed, whichever is earlier.
     - backfill_events: key events with no stored row yet (just added to key_events, or
@@ -399,7 +399,12 @@ from emptied_dates
     {%- endset -%}
     {%- set stored = run_query(stored_query) -%}
     {%- set stored_events = stored.columns[0].values() | list -%}
-    {%- set latest = stored.columns[1].values() | reject('none') | list -%}
+    {#- the latest key event processed; the first-visit rows come from `users`, which can
+        run ahead of the events -#}
+    {%- set latest = [] -%}
+    {%- for row in stored.rows if row[0] != first_visit_event and row[1] is not none -%}
+        {%- do latest.append(row[1]) -%}
+    {%- endfor -%}
     {%- set backfill_events = key_events | reject('in', stored_events) | list -%}
     {%- set removed_events = stored_events | reject('in', key_events + [first_visit_event]) | list -%}
 

@@ -1,7 +1,8 @@
 {#-
     activation_transitions: every state_transition of an activation model is one of the
-    eight transitions its states allow (see generic_tests.yml for why these eight). Returns
-    one row per offending model row; null transitions are left to not_null.
+    eight transitions its states allow (see generic_tests.yml for why these eight), and no
+    row has a null activation_state or state_transition. Returns one row per offending
+    model row.
 -#}
 {% test activation_transitions(model) %}
     {{ return(adapter.dispatch('test_activation_transitions', 'dbt_activation')(model)) }}
@@ -43,7 +44,9 @@ invalid_transitions as (
         state_transition
     from model_rows
     where
-        state_transition not in (
+        activation_state is null
+        or state_transition is null
+        or state_transition not in (
             {%- for transition in valid_transitions %}
             '{{ transition }}'{{ ',' if not loop.last }}
             {%- endfor %}

@@ -110,6 +110,25 @@ def test_event_later_than_the_lookback_is_not_taken_in(warehouse):
     assert purchase["datetime"] == ts("2025-01-10 00:00")
 
 
+def test_a_first_visit_later_than_the_events_does_not_move_the_window(warehouse):
+    """The window starts from the latest stored key event, not from first visits (they
+    come from `users`, which can be ahead of the events): a user who first visits on
+    01-30 with no key event yet must not hide a purchase of 01-10 arriving next (the
+    latest stored key event is of 01-03)."""
+    batch_1 = [event("a", "first_visit", "2025-01-01 00:00"),
+               event("a", "add_to_cart", "2025-01-02 00:00"),
+               event("d", "first_visit", "2025-01-01 00:00"),
+               event("d", "purchase", "2025-01-03 00:00"),
+               event("b", "first_visit", "2025-01-30 00:00")]
+    batch_2 = [event("a", "purchase", "2025-01-10 00:00")]
+    warehouse.load_events(batch_1)
+    warehouse.run(SELECT)
+    warehouse.append_events(batch_2)
+    warehouse.run(SELECT)
+    assert_equal(table(warehouse), expected(batch_1 + batch_2))
+    assert ("a", "purchase") in {(r["user_id"], r["event_name"]) for r in table(warehouse)}
+
+
 def test_key_event_added_is_backfilled_and_removed_is_removed(warehouse):
     events = [
         event("a", "first_visit", "2025-01-01 00:00"),

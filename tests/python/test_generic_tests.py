@@ -117,9 +117,9 @@ def csv_row(case_name, grain, row):
         case_name,
         period(row["k"], grain).isoformat(),
         row["user"],
-        state,
+        state or "",
         previous or "",
-        transition,
+        transition or "",
         "true" if is_active else "false",
         row["streak"],
         "" if row["psla"] is None else row["psla"],
@@ -226,6 +226,12 @@ CASES = {
         "transitions": ["inactive_to_inactive"],
         "accounting": [(CONTINUITY, 5)],
         "state_columns": [(INACTIVE_PREVIOUS, 5)],
+    }),
+    # a's churn row has lost its state and transition: it no longer counts as inactive
+    "null_state": ("day", change(rows_of(GOOD), "a", 4, state=None, transition=None,
+                                 is_active=False), {
+        "transitions": [None],
+        "accounting": [(CONTINUITY, 4)],
     }),
     # a valid transition that does not match the row's previous_state
     "transition_mismatch": ("day", change(rows_of(GOOD), "a", 2,

@@ -43,6 +43,14 @@ GOOD_MODELS = {
             activity_at='occurred_at', attributes=['country']) }}""",
     "fact_visit_activation_weekly_summary.sql": """
         {{ dbt_activation.activation_summary(activation=ref('fact_visit_activation_weekly')) }}""",
+    # activity recorded as a DATE; a time zone named in lower case
+    "events_by_day.sql": "select user_id, cast(occurred_at as date) as active_on from {{ ref('events') }}",
+    "fact_day_first_last.sql": """
+        {{ dbt_activation.activation_first_last(source=ref('events_by_day'), activity_at='active_on') }}""",
+    "fact_day_activation_daily.sql": """
+        {{ dbt_activation.activation_states(
+            source=ref('events_by_day'), first_last=ref('fact_day_first_last'), grain='day',
+            activity_at='active_on', timezone='asia/seoul') }}""",
 }
 
 
@@ -100,6 +108,20 @@ def test_macros_work_in_another_project_and_the_demo_stays_out(consumer):
                                        "order by user_id, event_name").fetchall()
 
 
+def test_a_date_activity_column_runs_incrementally(consumer):
+    # (its model also names its time zone in lower case: accepted, as the engine accepts it)
+    import duckdb
+    query = "select * from main.fact_day_activation_daily order by user_id, period_start"
+    with duckdb.connect(str(consumer.root / "consumer.duckdb"), read_only=True) as con:
+        built = con.execute(query).fetchall()
+        assert con.execute("select count(*) from main.fact_day_first_last").fetchall() == [(2,)]
+    result = consumer.dbt("run", "--select", "fact_day_first_last", "fact_day_activation_daily")
+    assert result.success, [r.message for r in result.result or []]
+    with duckdb.connect(str(consumer.root / "consumer.duckdb"), read_only=True) as con:
+        assert con.execute(query).fetchall() == built
+    assert [r[2] for r in built if r[1] == "a"] == ["new", "retained", "inactive", "reactivated"]
+
+
 FIRST = "dbt_activation.first_activation_events(events=ref('events'), users=ref('users'), " \
         "event_at='occurred_at', first_visit_at='first_seen_at', "
 STATES = "dbt_activation.activation_states(source=ref('events'), first_last=ref('fact_visit_first_last'), " \
@@ -117,6 +139,9 @@ BAD_CALLS = [
      'first_activation_events: event_at must name a column of'),
     ("dbt_activation.first_activation_events(events='events', users=ref('users'), key_events=['purchase'])",
      'first_activation_events: events must be a relation such as ref('),
+    ("dbt_activation.first_activation_events(events=ref('events'), users=ref('users'), first_visit_at='first_seen_at')",
+     "first_activation_events: key_events must be a non-empty list of strings; got nothing (the argument is missing)"),
+    (STATES + "timezone='UTC')", "activation_states: grain must be one of 'day', 'week', 'month'; got nothing (the argument is missing)"),
     (STATES + "grain='wek')", "activation_states: grain must be one of 'day', 'week', 'month'; got \"wek\""),
     (STATES + "grain='week', week_start='tuesday')", "activation_states: week_start must be one of 'monday', 'sunday'; got \"tuesday\""),
     (STATES + "grain='week', attributes='country')", 'activation_states: attributes must be a list of strings; got "country"'),

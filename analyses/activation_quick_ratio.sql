@@ -1,37 +1,22 @@
 -- Growth quick ratio per period of an activation model: users gained (new + reactivated)
 -- per user churned. Above 1 the active base grows; null when no user churned.
--- Every period of the model is shown, zeros where it has no row. To reuse: point the ref
--- below at any activation model whose name ends in _daily, _weekly or _monthly (the
--- grain is read from it).
-
-{% set activation_model = ref('fact_app_visit_activation_weekly') %}
-{#- the grain, from the model name's suffix (_daily, _weekly, _monthly) -#}
-{% set grain = dbt_activation._validate_grain('activation_quick_ratio', activation_model, none) %}
+-- To reuse: point the ref below at any activation model (daily, weekly or monthly).
 
 with activation as (
 
-    select * from {{ activation_model }}
-
-),
-
--- every period of the model, with or without rows
-periods as (
-
-    {{ dbt_activation._model_periods(activation_model, grain) }}
+    select * from {{ ref('fact_app_visit_activation_weekly') }}
 
 ),
 
 period_counts as (
 
     select
-        count(case when activation.activation_state = 'new' then 1 end) as new_users,
-        count(case when activation.activation_state = 'reactivated' then 1 end) as reactivated_users,
-        count(case when activation.activation_state = 'inactive' then 1 end) as churned_users,
-        periods.period_start
-    from periods
-    left outer join activation
-        on periods.period_start = activation.period_start
-    group by periods.period_start
+        sum(case when activation_state = 'new' then 1 else 0 end) as new_users,
+        sum(case when activation_state = 'reactivated' then 1 else 0 end) as reactivated_users,
+        sum(case when activation_state = 'inactive' then 1 else 0 end) as churned_users,
+        period_start
+    from activation
+    group by period_start
 
 ),
 

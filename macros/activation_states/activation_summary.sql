@@ -128,15 +128,25 @@ select * from final
 
 
 {#- `select ... as period_start`: every period of an activation model, from its first
-    period_start to its last, with or without rows (the analyses' calendar); the distinct
-    period starts of its rows when it is not built yet. -#}
+    period_start to its last, with or without rows (the analyses' calendar). The range is
+    read in SQL (nothing is fixed at compile time, so the compiled query stays valid on
+    another model of the same grain); at most 32,768 periods. -#}
 {% macro _model_periods(activation, grain) -%}
-    {%- set bounds = dbt_activation._activation_summary_bounds(activation, grain, none) -%}
-    {%- if bounds is none -%}
-    select distinct period_start from {{ activation }}
-    {%- else -%}
-    {{ dbt_activation._period_spine(grain, bounds.first, bounds.after_last) }}
-    {%- endif -%}
+    {%- set offset = '(series.generated_number - 1)' -%}
+    select
+        cast({{ dbt_activation._dateadd(
+            'day' if grain == 'week' else grain,
+            '7 * ' ~ offset if grain == 'week' else offset,
+            'model_range.first_period') }} as date) as period_start
+    from ({{ dbt.generate_series(32768) }}) as series
+    cross join (
+        select
+            min(period_start) as first_period,
+            max(period_start) as last_period
+        from {{ activation }}
+    ) as model_range
+    where {{ offset }} <= {{ dbt_activation._periods_between(
+        'model_range.first_period', 'model_range.last_period', grain) }}
 {%- endmacro %}
 
 

@@ -160,53 +160,60 @@ active_periods as (
 
 {%- if windowed %}
 
--- users whose rows from w0 on are rewritten: active since w0, or active just before it
-touched_users as (
+-- the rows active in the period before w0: their state and streak continue into w0 (a seed
+-- further back is followed by a gap, so its state and streak are never read)
+previous_active as (
 
-    select user_id from active_periods
-    union distinct
-    select user_id
+    select
+        user_id,
+        activation_state,
+        active_streak
     from {{ this }}
     where period_start = {{ plan.previous_period }} and is_active
 
 ),
 
--- each touched user's last stored row before w0, read as the last active period before it
+-- users whose rows from w0 on are rewritten: active since w0, or active just before it
+touched_users as (
+
+    select user_id from active_periods
+    union distinct
+    select user_id from previous_active
+
+),
+
+-- each touched user's history before w0, as aggregates: the last active period, the active
+-- periods so far and the first active period (no sort of the stored rows)
 latest_stored as (
 
     select
         stored.user_id,
-        stored.period_start,
-        stored.is_active,
-        stored.activation_state,
-        stored.previous_state,
-        stored.active_streak,
-        stored.lifetime_active_periods,
-        stored.first_active_period,
-        row_number() over (
-            partition by stored.user_id order by stored.period_start desc
-        ) as recency
+        max(case when stored.is_active then stored.period_start end) as period_start,
+        max(stored.lifetime_active_periods) as lifetime_active_periods,
+        min(stored.first_active_period) as first_active_period
     from {{ this }} as stored
     inner join touched_users
         on stored.user_id = touched_users.user_id
     where stored.period_start < {{ plan.window_start }}
+    group by stored.user_id
 
 ),
 
 seeds as (
 
     select
-        user_id,
-        case
-            when is_active then period_start
-            else {{ dbt_activation._add_periods('period_start', -1, grain) }}
-        end as period_start,
-        case when is_active then activation_state else previous_state end as activation_state,
-        case when is_active then active_streak else 0 end as active_streak,
-        lifetime_active_periods,
-        first_active_period
+        latest_stored.user_id,
+        latest_stored.period_start,
+        previous_active.activation_state,
+        coalesce(previous_active.active_streak, 0) as active_streak,
+        latest_stored.lifetime_active_periods,
+        latest_stored.first_active_period
     from latest_stored
-    where recency = 1
+    left join previous_active
+        on
+            latest_stored.user_id = previous_active.user_id
+            and latest_stored.period_start = {{ plan.previous_period }}
+    where latest_stored.period_start is not null
 
 ),
 {%- endif %}

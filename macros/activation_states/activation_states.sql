@@ -8,9 +8,10 @@
     Incremental: a run rewrites the periods from a window start w0 (the period of the
     latest stored active period minus the lookback, activation__lookback_days) for the users it
     touches: users active since w0 and users active in the period before w0. Each of them
-    is continued from their last stored row before w0 (its state, streak and count), so
-    the run reads the new activity and the stored rows of those users, and replaces their
-    rows from w0 on (key: user_id, period_start).
+    is continued from aggregates of their stored rows before w0 (the last active period, the
+    active periods so far, the first active period) and, if active in the period before w0,
+    from that row's state and streak; the run reads the new activity and those stored rows,
+    and replaces their rows from w0 on (key: user_id, period_start).
 -#}
 {% macro activation_states(
     source,
@@ -166,6 +167,7 @@ previous_active as (
 
     select
         user_id,
+        period_start,
         activation_state,
         active_streak
     from {{ this }}
@@ -212,7 +214,7 @@ seeds as (
     left join previous_active
         on
             latest_stored.user_id = previous_active.user_id
-            and latest_stored.period_start = {{ plan.previous_period }}
+            and latest_stored.period_start = previous_active.period_start
     where latest_stored.period_start is not null
 
 ),

@@ -5,13 +5,15 @@
     the last active period, the length of the inactive gap, the first active period, the
     active periods so far and, optionally, attributes of the period's first activity.
 
-    Incremental: a run rewrites the periods from a window start w0 (the period of the
-    latest stored active period minus the lookback, activation__lookback_days) for the users it
-    touches: users active since w0 and users active in the period before w0. Each of them
-    is continued from aggregates of their stored rows before w0 (the last active period, the
-    active periods so far, the first active period) and, if active in the period before w0,
-    from that row's state and streak; the run reads the new activity and those stored rows,
-    and replaces their rows from w0 on (key: user_id, period_start).
+    Incremental: a run reads activity from read_from (the latest stored active period minus
+    the lookback, activation__lookback_days) and rewrites the periods from w0 (the period of
+    read_from) for the users it touches: users active since w0 and users active in the period
+    before w0. The activity of w0 before read_from (weeks and months) is taken from the
+    stored active rows of w0. Each touched user is continued from their stored row of the
+    period before w0 if active then (its state, streak, active periods so far and first
+    active period), else from their latest stored inactive row before w0 (the churn after
+    their last active period, with the count and the first active period); the run replaces
+    their rows from w0 on (key: user_id, period_start).
 -#}
 {% macro activation_states(
     source,
@@ -111,22 +113,8 @@ with as_of as (
 
 activity as (
 
-    select
-        {{ user_id }} as user_id,
-        {%- for attribute in attributes %}
-        {{ attribute }},
-        {%- endfor %}
-        {%- if attributes %}
-        {{ activity_at }} as activity_instant,
-        {%- endif %}
-        {{ dbt_activation._local_timestamp(activity_at, timezone) }} as active_at
-    from {{ source }}
-    where
-        {{ user_id }} is not null
-        and {{ activity_at }} is not null
-        {%- if windowed %}
-        and {{ dbt_activation._scan_since(activity_at, source_partition_column, plan.scan_from) }}
-        {%- endif %}
+    {{ dbt_activation._activity_read(source, user_id, activity_at, timezone, attributes,
+        source_partition_column, plan.scan_from, with_instant=attributes | length > 0) }}
 
 ),
 
@@ -139,8 +127,9 @@ activity_periods as (
 
 ),
 
--- one row per user and active period up to the as-of period
-active_periods as (
+-- one row per user and active period up to the as-of period (on incremental runs, of the
+-- activity since read_from)
+{{ 'fresh_periods' if plan.partial else 'active_periods' }} as (
 
     select
         activity_periods.user_id,
@@ -153,23 +142,109 @@ active_periods as (
     inner join as_of
         on activity_periods.period_start <= as_of.as_of_period
     {%- if windowed %}
-    where activity_periods.period_start >= {{ plan.window_start }}
+    where {{ dbt_activation._period_start('activity_periods.active_at', 'day') }} >= {{ plan.read_from }}
     {%- endif %}
     group by activity_periods.user_id, activity_periods.period_start
 
 ),
+{%- if plan.partial %}
+
+-- w0 began before read_from: its activity before read_from is not read again, it is in the
+-- stored active rows of w0
+stored_partial as (
+
+    select
+        user_id,
+        period_start
+        {%- for attribute in attributes %},
+        {{ attribute }}
+        {%- endfor %}
+    from {{ this }}
+    where period_start = {{ plan.window_start }} and is_active
+
+),
+{%- if attributes %}
+
+-- for users active in w0 both before this run and since read_from: which attributes have a
+-- value in w0 before read_from (the stored first value is then the period's; otherwise the
+-- first value read since read_from is)
+early_values as (
+
+    select
+        early.user_id
+        {%- for attribute in attributes %},
+        count(early.{{ attribute }}) as early_values_{{ loop.index }}
+        {%- endfor %}
+    from (
+        {{ dbt_activation._activity_read(source, user_id, activity_at, timezone, attributes,
+            source_partition_column, plan.window_scan_from, plan.window_scan_until) }}
+    ) as early
+    inner join fresh_periods
+        on early.user_id = fresh_periods.user_id
+    inner join stored_partial
+        on early.user_id = stored_partial.user_id
+    where
+        fresh_periods.period_start = {{ plan.window_start }}
+        and {{ dbt_activation._period_start('early.active_at', 'day') }} >= {{ plan.window_start }}
+        and {{ dbt_activation._period_start('early.active_at', 'day') }} < {{ plan.read_from }}
+    group by early.user_id
+
+),
+{%- endif %}
+
+-- the active periods from w0: those read since read_from and the stored ones of w0
+active_periods as (
+    {%- if attributes %}
+
+    select
+        coalesce(fresh_periods.user_id, stored_partial.user_id) as user_id,
+        coalesce(fresh_periods.period_start, stored_partial.period_start) as period_start
+        {%- for attribute in attributes %},
+        case
+            when stored_partial.user_id is null then fresh_periods.{{ attribute }}
+            when fresh_periods.user_id is null or early_values.early_values_{{ loop.index }} > 0
+                then stored_partial.{{ attribute }}
+            else fresh_periods.{{ attribute }}
+        end as {{ attribute }}
+        {%- endfor %}
+    from fresh_periods
+    full outer join stored_partial
+        on
+            fresh_periods.user_id = stored_partial.user_id
+            and fresh_periods.period_start = stored_partial.period_start
+    left join early_values
+        on stored_partial.user_id = early_values.user_id
+    {%- else %}
+
+    select
+        user_id,
+        period_start
+    from fresh_periods
+
+    union distinct
+
+    select
+        user_id,
+        period_start
+    from stored_partial
+    {%- endif %}
+
+),
+{%- endif %}
 
 {%- if windowed %}
 
--- the rows active in the period before w0: their state and streak continue into w0 (a seed
--- further back is followed by a gap, so its state and streak are never read)
+-- the rows active in the period before w0: those users continue from them (their state,
+-- streak, active periods so far and first active period)
 previous_active as (
 
     select
         user_id,
         period_start,
         activation_state,
-        active_streak
+        active_streak,
+        lifetime_active_periods,
+        first_active_period
     from {{ this }}
     where period_start = {{ plan.previous_period }} and is_active
 
@@ -184,19 +259,22 @@ touched_users as (
 
 ),
 
--- each touched user's history before w0, as aggregates: the last active period, the active
--- periods so far and the first active period (no sort of the stored rows)
-latest_stored as (
+-- the other touched users with a history continue from their latest inactive row before w0:
+-- every active period before the period before w0 is followed, before w0, by an active row or
+-- by the inactive row of its churn, which carries the count and the first active period; a
+-- seed further back than the period before w0 is followed by a gap, so its state and streak
+-- are never read (no sort of the stored rows, and only inactive rows reach the join)
+latest_churn as (
 
     select
         stored.user_id,
-        max(case when stored.is_active then stored.period_start end) as period_start,
+        max(stored.period_start) as period_start,
         max(stored.lifetime_active_periods) as lifetime_active_periods,
         min(stored.first_active_period) as first_active_period
     from {{ this }} as stored
     inner join touched_users
         on stored.user_id = touched_users.user_id
-    where stored.period_start < {{ plan.window_start }}
+    where stored.period_start < {{ plan.window_start }} and not stored.is_active
     group by stored.user_id
 
 ),
@@ -204,18 +282,27 @@ latest_stored as (
 seeds as (
 
     select
-        latest_stored.user_id,
-        latest_stored.period_start,
-        previous_active.activation_state,
-        coalesce(previous_active.active_streak, 0) as active_streak,
-        latest_stored.lifetime_active_periods,
-        latest_stored.first_active_period
-    from latest_stored
+        user_id,
+        period_start,
+        activation_state,
+        active_streak,
+        lifetime_active_periods,
+        first_active_period
+    from previous_active
+
+    union all
+
+    select
+        latest_churn.user_id,
+        {{ dbt_activation._add_periods('latest_churn.period_start', -1, grain) }} as period_start,
+        cast(null as {{ dbt.type_string() }}) as activation_state,
+        0 as active_streak,
+        latest_churn.lifetime_active_periods,
+        latest_churn.first_active_period
+    from latest_churn
     left join previous_active
-        on
-            latest_stored.user_id = previous_active.user_id
-            and latest_stored.period_start = previous_active.period_start
-    where latest_stored.period_start is not null
+        on latest_churn.user_id = previous_active.user_id
+    where previous_active.user_id is null
 
 ),
 {%- endif %}
@@ -443,6 +530,35 @@ select * from final
 {% endmacro %}
 
 
+{#- The activity read from `source`: the user, the attributes, the local time (and the instant,
+    for first values), at or after `scan_from` (none: all; see _scan_since) and before the
+    SQL timestamp `scan_until` (none: no bound). -#}
+{% macro _activity_read(
+    source, user_id, activity_at, timezone, attributes, source_partition_column, scan_from,
+    scan_until=none, with_instant=false
+) -%}
+    select
+        {{ user_id }} as user_id,
+        {%- for attribute in attributes %}
+        {{ attribute }},
+        {%- endfor %}
+        {%- if with_instant %}
+        {{ activity_at }} as activity_instant,
+        {%- endif %}
+        {{ dbt_activation._local_timestamp(activity_at, timezone) }} as active_at
+    from {{ source }}
+    where
+        {{ user_id }} is not null
+        and {{ activity_at }} is not null
+        {%- if scan_from is not none %}
+        and {{ dbt_activation._scan_since(activity_at, source_partition_column, scan_from) }}
+        {%- endif %}
+        {%- if scan_until is not none %}
+        and {{ activity_at }} < {{ scan_until }}
+        {%- endif %}
+{%- endmacro %}
+
+
 {#- The first non-null value of `expression` in the group, by `order_by` (ties: the
     smallest value). -#}
 {% macro _first_value(expression, order_by) %}
@@ -473,24 +589,34 @@ select * from final
 
 
 {#- Incremental plan, decided at compile time from the stored table and logged:
-    window_start (w0), the first period rewritten; previous_period, the one before it;
-    scan_from, the first source instant read (a datetime one day before w0, so that no time
-    zone offset puts activity of w0 before it; an SQL expression in a unit test). window_start is none on a full build. -#}
+    read_from, the first local day whose activity is read (the latest stored active period
+    minus the lookback: later batches bring no older activity); window_start (w0), the first
+    period rewritten (the period of read_from); previous_period, the one before it; partial,
+    whether w0 began before read_from (its earlier activity then comes from its stored rows);
+    scan_from and window_scan_from, the first source instants read for read_from and for w0
+    (datetimes one day earlier, so that no time zone offset puts activity of those days
+    before them), and window_scan_until, the instant one day after read_from, before which
+    all activity of w0 before read_from lies (SQL expressions in a unit test). window_start is none on a full build. -#}
 {% macro _activation_states_plan(first_last, grain, timezone, week_start, lookback_days, as_of) %}
-    {%- set none_plan = {'window_start': none, 'previous_period': none, 'scan_from': none} -%}
+    {%- set none_plan = {'window_start': none, 'previous_period': none, 'read_from': none,
+        'partial': false, 'scan_from': none, 'window_scan_from': none, 'window_scan_until': none} -%}
     {%- if not is_incremental() or not execute -%}
         {{ return(none_plan) }}
     {%- endif -%}
     {%- if not dbt_activation._is_queryable(this) -%}
         {#- a unit test, where `this` is a CTE: the same plan as SQL expressions -#}
-        {%- set window_start = dbt_activation._period_start(
-            dbt.dateadd('day', -lookback_days,
-                '(select max(period_start) from ' ~ this ~ ' where is_active)'),
-            grain, week_start) -%}
+        {%- set read_from = dbt_activation._dateadd('day', -lookback_days,
+            '(select max(period_start) from ' ~ this ~ ' where is_active)') -%}
+        {%- set window_start = dbt_activation._period_start(read_from, grain, week_start) -%}
         {{ return({
             'window_start': window_start,
             'previous_period': dbt_activation._add_periods(window_start, -1, grain),
-            'scan_from': 'cast(' ~ dbt.dateadd('day', -1, window_start) ~ ' as ' ~ dbt.type_timestamp() ~ ')',
+            'read_from': read_from,
+            'partial': grain != 'day',
+            'scan_from': 'cast(' ~ dbt.dateadd('day', -1, read_from) ~ ' as ' ~ dbt.type_timestamp() ~ ')',
+            'window_scan_from': 'cast(' ~ dbt.dateadd('day', -1, window_start) ~ ' as '
+                ~ dbt.type_timestamp() ~ ')',
+            'window_scan_until': 'cast(' ~ dbt.dateadd('day', 1, read_from) ~ ' as ' ~ dbt.type_timestamp() ~ ')',
         }) }}
     {%- endif -%}
     {#- latest: the last period stored; latest_active: the last active one, whose start is
@@ -528,18 +654,25 @@ select * from final
             ~ " already stored in " ~ this ~ " (built with a later as_of, or from data since"
             ~ " removed); rebuild the model with --full-refresh, or set as_of") }}
     {%- endif -%}
-    {%- set window_start = dbt_activation._py_period_start(
-        latest_active - timedelta(days=lookback_days), grain, week_start) -%}
+    {%- set read_from = latest_active - timedelta(days=lookback_days) -%}
+    {%- set window_start = dbt_activation._py_period_start(read_from, grain, week_start) -%}
     {%- set previous_period = dbt_activation._py_period_start(
         window_start - timedelta(days=1), grain, week_start) -%}
-    {%- set scan_from = modules.datetime.datetime.combine(window_start, modules.datetime.time())
-        - timedelta(days=1) -%}
+    {%- set midnight = modules.datetime.time() -%}
+    {%- set scan_from = modules.datetime.datetime.combine(read_from, midnight) - timedelta(days=1) -%}
     {{ log("activation_states " ~ this ~ ": incremental run rewriting periods from "
-        ~ window_start ~ ", reading activity since " ~ scan_from, info=true) }}
+        ~ window_start ~ ", reading activity since " ~ read_from ~ " (instants since " ~ scan_from
+        ~ ")" ~ (" and the stored active rows of " ~ window_start if read_from > window_start else ""),
+        info=true) }}
     {{ return({
         'window_start': dbt_activation._date_literal(window_start),
         'previous_period': dbt_activation._date_literal(previous_period),
+        'read_from': dbt_activation._date_literal(read_from),
+        'partial': read_from > window_start,
         'scan_from': scan_from,
+        'window_scan_from': modules.datetime.datetime.combine(window_start, midnight) - timedelta(days=1),
+        'window_scan_until': dbt_activation._timestamp_literal(
+            modules.datetime.datetime.combine(read_from, midnight) + timedelta(days=1)),
     }) }}
 {% endmacro %}
 

@@ -240,6 +240,35 @@ def test_late_activity_within_the_lookback_corrects_later_rows(warehouse):
     assert daily[dt.date(2025, 1, 4)]["inactive_periods"] == 2
 
 
+def test_late_activity_in_a_partly_read_month_keeps_the_first_values(warehouse):
+    # the latest active month is January, so a run with a 3-day lookback reads activity from
+    # 12-29 and takes December's earlier activity from its stored rows
+    events = [
+        visit("a", "2024-12-10 10:00", country="KR"), visit("a", "2025-01-02 10:00"),
+        visit("b", "2024-12-30 20:00", country="JP"), visit("b", "2025-01-02 11:00"),
+        visit("c", "2024-12-05 10:00", country=None), visit("c", "2024-12-30 20:00", country="JP"),
+        visit("d", "2024-12-05 10:00", country="JP", device_os=None),
+        visit("d", "2024-12-30 20:00", country="KR", device_os="Android"),
+        visit("e", "2024-12-05 10:00", country="JP"),
+    ]
+    warehouse.load_events(events)
+    warehouse.run(SELECT, vars={"activation__lookback_days": 3})
+    late = [
+        visit("a", "2024-12-30 09:00", country="JP"),     # after an earlier stored value: kept
+        visit("b", "2024-12-30 10:00", country="KR"),     # before the stored first value
+        visit("c", "2024-12-30 10:00", country="KR"),     # the earlier activity had no country
+        visit("d", "2024-12-30 10:00", country="US", device_os="iOS"),   # one of each
+        visit("f", "2024-12-31 10:00", country="US"),     # a new user in December
+    ]
+    warehouse.append_events(late)
+    warehouse.run(SELECT, vars={"activation__lookback_days": 3})
+    assert_all_grains(warehouse, events + late)
+    december = {r["user_id"]: (r["country"], r["device_os"]) for r in table(warehouse, "month")
+                if r["period_start"] == dt.date(2024, 12, 1)}
+    assert december == {"a": ("KR", "iOS"), "b": ("KR", "iOS"), "c": ("KR", "iOS"),
+                        "d": ("JP", "iOS"), "e": ("JP", "iOS"), "f": ("US", "iOS")}
+
+
 def test_a_user_returning_after_a_long_gap_continues_their_counts(warehouse):
     events = [visit("a", f"2025-01-0{d} 10:00") for d in (1, 2, 3)]
     warehouse.load_events(events)

@@ -590,7 +590,8 @@ select * from final
 
 {#- Incremental plan, decided at compile time from the stored table and logged:
     read_from, the first local day whose activity is read (the latest stored active period
-    minus the lookback: later batches bring no older activity); window_start (w0), the first
+    minus the lookback, and one more day outside UTC: later batches bring no older
+    activity); window_start (w0), the first
     period rewritten (the period of read_from); previous_period, the one before it; partial,
     whether w0 began before read_from (its earlier activity then comes from its stored rows);
     scan_from and window_scan_from, the first source instants read for read_from and for w0
@@ -603,9 +604,12 @@ select * from final
     {%- if not is_incremental() or not execute -%}
         {{ return(none_plan) }}
     {%- endif -%}
+    {#- the lookback counts 24-hour days back from the latest data; outside UTC, a change to
+        summer time within them makes them reach one local day further back -#}
+    {%- set read_back_days = lookback_days + (0 if timezone | upper == 'UTC' else 1) -%}
     {%- if not dbt_activation._is_queryable(this) -%}
         {#- a unit test, where `this` is a CTE: the same plan as SQL expressions -#}
-        {%- set read_from = dbt_activation._dateadd('day', -lookback_days,
+        {%- set read_from = dbt_activation._dateadd('day', -read_back_days,
             '(select max(period_start) from ' ~ this ~ ' where is_active)') -%}
         {%- set window_start = dbt_activation._period_start(read_from, grain, week_start) -%}
         {{ return({
@@ -654,7 +658,7 @@ select * from final
             ~ " already stored in " ~ this ~ " (built with a later as_of, or from data since"
             ~ " removed); rebuild the model with --full-refresh, or set as_of") }}
     {%- endif -%}
-    {%- set read_from = latest_active - timedelta(days=lookback_days) -%}
+    {%- set read_from = latest_active - timedelta(days=read_back_days) -%}
     {%- set window_start = dbt_activation._py_period_start(read_from, grain, week_start) -%}
     {%- set previous_period = dbt_activation._py_period_start(
         window_start - timedelta(days=1), grain, week_start) -%}

@@ -269,6 +269,24 @@ def test_late_activity_in_a_partly_read_month_keeps_the_first_values(warehouse):
                         "d": ("JP", "iOS"), "e": ("JP", "iOS"), "f": ("US", "iOS")}
 
 
+@pytest.mark.parametrize("timezone, latest, late", [
+    # New York springs forward on 03-09: 72 hours before 03-10 00:30 EDT is 03-06 23:30 EST
+    ("America/New_York", "2025-03-10 04:30", "2025-03-07 04:45"),
+    # Berlin on 03-30: 72 hours before 04-01 00:30 CEST is 03-28 23:30 CET
+    ("Europe/Berlin", "2025-03-31 22:30", "2025-03-28 22:45"),
+])
+def test_late_activity_within_the_lookback_across_a_change_to_summer_time(warehouse, timezone, latest, late):
+    # the late event is less than 3 x 24 hours older than the latest data, but on the local
+    # day before "the latest active period minus 3 days"
+    settings_ = {"activation__lookback_days": 3, "activation__timezone": timezone}
+    events = [visit("a", latest)]
+    warehouse.load_events(events)
+    warehouse.run(SELECT, vars=settings_)
+    warehouse.append_events([visit("b", late)])
+    warehouse.run(SELECT, vars=settings_)
+    assert_all_grains(warehouse, events + [visit("b", late)], timezone=timezone)
+
+
 def test_a_user_returning_after_a_long_gap_continues_their_counts(warehouse):
     events = [visit("a", f"2025-01-0{d} 10:00") for d in (1, 2, 3)]
     warehouse.load_events(events)

@@ -4,7 +4,15 @@
 {% macro _fail(macro_name, argument, value, allowed) %}
     {{ exceptions.raise_compiler_error(
         macro_name ~ ": " ~ argument ~ " must be " ~ allowed ~ "; got "
-        ~ ((value | tojson) if value is defined else "nothing (the argument is missing)")) }}
+        ~ (dbt_activation._shown(value) if value is defined else "nothing (the argument is missing)")) }}
+{% endmacro %}
+
+
+{#- A value as JSON for a message: Jinja's tojson escapes ' < > & for HTML, undone here so that
+    the message shows the value as it was written. -#}
+{% macro _shown(value) %}
+    {{ return((value | tojson | string) | replace("\\u0027", "'") | replace("\\u003c", "<")
+        | replace("\\u003e", ">") | replace("\\u0026", "&")) }}
 {% endmacro %}
 
 
@@ -153,7 +161,7 @@
         {%- if column | lower not in names -%}
             {{ exceptions.raise_compiler_error(
                 macro_name ~ ": " ~ argument ~ " must name a column of " ~ relation
-                ~ " (" ~ names | join(', ') ~ "); got " ~ (column | tojson)) }}
+                ~ " (" ~ names | join(', ') ~ "); got " ~ dbt_activation._shown(column)) }}
         {%- endif -%}
     {%- endfor -%}
 {% endmacro %}
@@ -215,7 +223,7 @@
         {%- if suffix not in suffixes -%}
             {%- do dbt_activation._fail(macro_name, 'grain', grain,
                 "one of 'day', 'week', 'month' when the activation model's name does not end in "
-                ~ "_daily, _weekly or _monthly (it is " ~ (name | tojson) ~ ")") -%}
+                ~ "_daily, _weekly or _monthly (it is " ~ dbt_activation._shown(name) ~ ")") -%}
         {%- endif -%}
         {{ return(suffixes[suffix]) }}
     {%- endif -%}

@@ -648,7 +648,7 @@ select * from final
     {#- the stored rows after the as-of period would stay: moving it back needs a rebuild -#}
     {%- if as_of is not none and as_of_period < latest -%}
         {{ exceptions.raise_compiler_error(
-            "activation_states: as_of " ~ (as_of | tojson) ~ " is before the period "
+            "activation_states: as_of " ~ dbt_activation._shown(as_of) ~ " is before the period "
             ~ latest ~ " already stored in " ~ this
             ~ "; rebuild the model with --full-refresh to move the as-of date back") }}
     {%- elif as_of_period is not none and as_of_period < latest -%}

@@ -39,12 +39,14 @@
             "a list that does not contain first_visit_event '" ~ first_visit_event
             ~ "' (the first visit row comes from `users`)") -%}
     {%- endif -%}
-    {%- for name in key_events + [first_visit_event] -%}
-        {%- if "'" in name -%}
-            {%- do dbt_activation._fail(macro_name, 'key_events', key_events,
-                'event names without single quotes') -%}
-        {%- endif -%}
-    {%- endfor -%}
+    {%- if "'" in key_events | join('') -%}
+        {%- do dbt_activation._fail(macro_name, 'key_events', key_events,
+            'event names without single quotes') -%}
+    {%- endif -%}
+    {%- if "'" in first_visit_event -%}
+        {%- do dbt_activation._fail(macro_name, 'first_visit_event', first_visit_event,
+            'an event name without single quotes') -%}
+    {%- endif -%}
     {%- set timezone = dbt_activation._validate_timezone(macro_name, 'timezone',
         dbt_activation._activation_var('activation__timezone', timezone)) -%}
     {%- set lookback_days = dbt_activation._validate_non_negative_int(macro_name, 'lookback_days',

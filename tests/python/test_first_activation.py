@@ -200,6 +200,24 @@ def test_first_occurrence_is_the_earliest_instant_when_clocks_go_back(warehouse)
     assert_equal(table(warehouse), expected(events, timezone="America/New_York"))
 
 
+def test_a_late_event_in_the_repeated_hour_does_not_replace_an_earlier_stored_one(warehouse):
+    # the stored add_to_cart is 05:30 UTC (01:30 EDT); a later add_to_cart arrives late at
+    # 06:10 UTC (01:10 EST), earlier on the wall clock: the run re-reads the stored one
+    # (it is within the window), so the first occurrence stays 01:30
+    zone = {"activation__timezone": "America/New_York"}
+    stored = [event("a", "first_visit", "2024-11-03 04:00"),
+              event("a", "add_to_cart", "2024-11-03 05:30"),
+              event("b", "first_visit", "2024-11-03 07:00")]
+    late = [event("a", "add_to_cart", "2024-11-03 06:10")]
+    warehouse.load_events(stored)
+    warehouse.run(SELECT, vars=zone)
+    warehouse.append_events(late)
+    warehouse.run(SELECT, vars=zone)
+    rows = {r["event_name"]: r for r in table(warehouse) if r["user_id"] == "a"}
+    assert rows["add_to_cart"]["datetime"] == dt.datetime(2024, 11, 3, 1, 30)
+    assert_equal(table(warehouse), expected(stored + late, timezone="America/New_York"))
+
+
 # ---- random streams in random batches --------------------------------------------------
 
 START = dt.datetime(2025, 3, 1)

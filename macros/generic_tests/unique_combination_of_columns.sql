@@ -14,33 +14,19 @@
 {% endtest %}
 
 
+{#- One aggregate over the model, grouped by the given columns or expressions; a plain column
+    keeps its name in the failing rows, an expression is named combination_<its position>. -#}
 {% macro default__test_unique_combination_of_columns(model, combination_of_columns) %}
 
-with model_rows as (
-
-    select
-        {%- for column in combination_of_columns %}
-        {{ column }}{{ ',' if not loop.last }}
-        {%- endfor %}
-    from {{ model }}
-
-),
-
-duplicated_combinations as (
-
-    select
-        {%- for column in combination_of_columns %}
-        {{ column }},
-        {%- endfor %}
-        count(*) as n_records
-    from model_rows
-    group by
-        {%- for column in combination_of_columns %}
-        {{ column }}{{ ',' if not loop.last }}
-        {%- endfor %}
-    having count(*) > 1
-
-)
-
-select * from duplicated_combinations
+select
+    {%- for column in combination_of_columns %}
+    {{ column }} as {{ column if modules.re.match('^[A-Za-z_][A-Za-z0-9_]*$', column) else 'combination_' ~ loop.index }},
+    {%- endfor %}
+    count(*) as n_records
+from {{ model }}
+group by
+    {%- for column in combination_of_columns %}
+    {{ column }}{{ ',' if not loop.last }}
+    {%- endfor %}
+having count(*) > 1
 {% endmacro %}

@@ -353,6 +353,20 @@ def outcomes(tmp_path_factory):
         # filtered: the test is given a subquery, whose name cannot be read
         {"dbt_activation.activation_accounting": {
             "name": "filtered_without_grain__accounting", "config": {"where": "user_id is not null"}}},
+    ] + [
+        # filtered to the periods up to a date (period 5), with the grain given
+        {f"dbt_activation.activation_{test}": {
+            "name": f"periods_up_to__{test}", "arguments": {"grain": "week"},
+            "config": {"where": f"period_start <= '{period(5, 'week')}'"}}}
+        for test in WRONG_GRAIN
+    ] + [
+        {"dbt_activation.unique_combination_of_columns": {
+            "name": "expression__unique_good",
+            "arguments": {"combination_of_columns": ["upper(user_id)", "period_start"]}}},
+    ], "case_duplicate_row": [
+        {"dbt_activation.unique_combination_of_columns": {
+            "name": "expression__unique_duplicate",
+            "arguments": {"combination_of_columns": ["upper(user_id)", "period_start"]}}},
     ]})
     deps = invoke(root, "deps")
     assert deps.success, deps.exception
@@ -420,6 +434,20 @@ def test_grain_is_inferred_from_the_model_name(outcomes):
     assert filtered["status"] == "error", filtered
     assert "activation_accounting: grain must be one of 'day', 'week', 'month' when the model is filtered" \
         in filtered["message"], filtered
+
+
+def test_a_where_on_periods_up_to_a_date_passes_on_correct_rows(outcomes):
+    for test in WRONG_GRAIN:
+        outcome = outcomes[f"periods_up_to__{test}"]
+        assert (outcome["status"], outcome["failures"]) == ("pass", 0), outcome
+
+
+def test_unique_combination_of_expressions(outcomes):
+    assert outcomes["expression__unique_good"]["status"] == "pass", outcomes["expression__unique_good"]
+    duplicate = outcomes["expression__unique_duplicate"]
+    assert (duplicate["status"], duplicate["failures"]) == ("fail", 1), duplicate
+    assert duplicate["rows"] == [
+        {"combination_1": "A", "period_start": period(2, "day"), "n_records": 2}]
 
 
 @pytest.fixture(scope="module")

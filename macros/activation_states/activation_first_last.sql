@@ -5,7 +5,7 @@
 
     Incremental: a run reads the source from the latest stored activity minus the lookback
     (activation__lookback_days) and writes the min / max per user of the stored and the
-    new values, replacing the user's row (delete+insert; merge on BigQuery).
+    new values, replacing the user's row where it changes (delete+insert; merge on BigQuery).
 -#}
 {% macro activation_first_last(
     source, user_id='user_id', activity_at='datetime', lookback_days=none, source_partition_column=none
@@ -91,6 +91,11 @@ final as (
     from seen
     left join {{ this }} as stored
         on seen.user_id = stored.user_id
+    -- only the rows that change: the lookback re-reads activity already stored
+    where
+        stored.user_id is null
+        or seen.first_active_at < stored.first_active_at
+        or seen.last_active_at > stored.last_active_at
 
 )
 {%- else %}

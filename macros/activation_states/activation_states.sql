@@ -5,11 +5,13 @@
     the last active period, the length of the inactive gap, the first active period, the
     active periods so far and, optionally, attributes of the period's first activity.
 
-    Incremental: a run reads activity from read_from (the latest stored active period minus
-    the lookback, activation__lookback_days) and rewrites the periods from w0 (the period of
-    read_from) for the users it touches: users active since w0 and users active in the period
-    before w0. The activity of w0 before read_from (weeks and months) is taken from the
-    stored active rows of w0. Each touched user is continued from their stored row of the
+    Incremental: a run reads activity from read_from (the latest day processed, as far as
+    the stored table and first_last tell, minus the lookback, activation__lookback_days) and
+    rewrites the periods from w0 (the period of read_from) for the users it touches: users
+    active since read_from. The other users' stored rows are final, but for the churn row
+    of a period the run adds, written from their stored row of the latest period. The
+    activity of w0 before read_from (weeks and months) is taken from the stored active rows
+    of w0. Each touched user is continued from their stored row of the
     period before w0 if active then (its state, streak, active periods so far and first
     active period), else from their latest stored inactive row before w0 (the churn after
     their last active period, with the count and the first active period); the run replaces
@@ -62,7 +64,9 @@
     {%- set source_partition_column = dbt_activation._validate_partition_column(
         macro_name, 'source_partition_column', source, source_partition_column) -%}
     {%- do dbt_activation._validate_columns(macro_name, first_last,
-        [['first_last (a model built by activation_first_last)', 'last_active_at']]) -%}
+        [['first_last (a model built by activation_first_last)', 'user_id'],
+         ['first_last (a model built by activation_first_last)', 'first_active_at'],
+         ['first_last (a model built by activation_first_last)', 'last_active_at']]) -%}
 
     {%- do dbt_activation._activation_states_config(grain) -%}
 
@@ -147,6 +151,25 @@ activity_periods as (
     group by activity_periods.user_id, activity_periods.period_start
 
 ),
+{%- if windowed %}
+
+-- users whose rows from w0 on are rewritten: those active since read_from. No other user's
+-- rows change, but for the churn row of a period this run adds (see inactive_rows)
+touched_users as (
+
+    select distinct user_id from {{ 'fresh_periods' if plan.partial else 'active_periods' }}
+    {%- if dbt_activation._activation_states_rewrites_whole_periods() %}
+
+    union distinct
+
+    -- this engine rewrites whole periods: every user with a row in them
+    select user_id
+    from {{ this }}
+    where period_start >= {{ plan.window_start }}
+    {%- endif %}
+
+),
+{%- endif %}
 {%- if plan.partial %}
 
 -- w0 began before read_from: its activity before read_from is not read again, it is in the
@@ -154,13 +177,15 @@ activity_periods as (
 stored_partial as (
 
     select
-        user_id,
-        period_start
+        stored.user_id,
+        stored.period_start
         {%- for attribute in attributes %},
-        {{ attribute }}
+        stored.{{ attribute }}
         {%- endfor %}
-    from {{ this }}
-    where period_start = {{ plan.window_start }} and is_active
+    from {{ this }} as stored
+    inner join touched_users
+        on stored.user_id = touched_users.user_id
+    where stored.period_start = {{ plan.window_start }} and stored.is_active
 
 ),
 {%- if attributes %}
@@ -239,23 +264,16 @@ active_periods as (
 previous_active as (
 
     select
-        user_id,
-        period_start,
-        activation_state,
-        active_streak,
-        lifetime_active_periods,
-        first_active_period
-    from {{ this }}
-    where period_start = {{ plan.previous_period }} and is_active
-
-),
-
--- users whose rows from w0 on are rewritten: active since w0, or active just before it
-touched_users as (
-
-    select user_id from active_periods
-    union distinct
-    select user_id from previous_active
+        stored.user_id,
+        stored.period_start,
+        stored.activation_state,
+        stored.active_streak,
+        stored.lifetime_active_periods,
+        stored.first_active_period
+    from {{ this }} as stored
+    inner join touched_users
+        on stored.user_id = touched_users.user_id
+    where stored.period_start = {{ plan.previous_period }} and stored.is_active
 
 ),
 
@@ -462,6 +480,31 @@ inactive_rows as (
         (states.next_active_period is null or states.periods_to_next > 1)
         {%- if windowed %}
         and {{ dbt_activation._add_periods('states.period_start', 1, grain) }} >= {{ plan.window_start }}
+
+    union all
+
+    -- users active in the latest stored period and not touched: the churn row of the period
+    -- after it, if this run adds that period, from their stored row
+    select
+        {{ dbt_activation._add_periods('stored.period_start', 1, grain) }} as period_start,
+        stored.user_id,
+        'inactive' as activation_state,
+        stored.activation_state as previous_state,
+        false as is_active,
+        0 as active_streak,
+        1 as periods_since_last_active,
+        0 as inactive_periods,
+        stored.first_active_period,
+        stored.lifetime_active_periods
+    from {{ this }} as stored
+    inner join as_of
+        on {{ dbt_activation._add_periods('stored.period_start', 1, grain) }} <= as_of.as_of_period
+    left join touched_users
+        on stored.user_id = touched_users.user_id
+    where
+        stored.period_start = {{ plan.latest_period }}
+        and stored.is_active
+        and touched_users.user_id is null
         {%- endif %}
 
 ),
@@ -589,10 +632,11 @@ select * from final
 
 
 {#- Incremental plan, decided at compile time from the stored table and logged:
-    read_from, the first local day whose activity is read (the latest stored active period
-    minus the lookback, and one more day outside UTC: later batches bring no older
-    activity); window_start (w0), the first
-    period rewritten (the period of read_from); previous_period, the one before it; partial,
+    read_from, the first local day whose activity is read (the latest day processed as far
+    as _states_latest_day can tell, minus the lookback, and one more day outside UTC: later
+    batches bring no older activity); window_start (w0), the first period rewritten (the
+    period of read_from); previous_period, the one before it; latest_period, the latest
+    stored period (the run adds the period after it if the as-of period is later); partial,
     whether w0 began before read_from (its earlier activity then comes from its stored rows);
     scan_from and window_scan_from, the first source instants read for read_from and for w0
     (datetimes one day earlier, so that no time zone offset puts activity of those days
@@ -600,6 +644,7 @@ select * from final
     all activity of w0 before read_from lies (SQL expressions in a unit test). window_start is none on a full build. -#}
 {% macro _activation_states_plan(first_last, grain, timezone, week_start, lookback_days, as_of) %}
     {%- set none_plan = {'window_start': none, 'previous_period': none, 'read_from': none,
+        'latest_period': none,
         'partial': false, 'scan_from': none, 'window_scan_from': none, 'window_scan_until': none} -%}
     {%- if not is_incremental() or not execute -%}
         {{ return(none_plan) }}
@@ -616,6 +661,7 @@ select * from final
             'window_start': window_start,
             'previous_period': dbt_activation._add_periods(window_start, -1, grain),
             'read_from': read_from,
+            'latest_period': '(select max(period_start) from ' ~ this ~ ')',
             'partial': grain != 'day',
             'scan_from': 'cast(' ~ dbt.dateadd('day', -1, read_from) ~ ' as ' ~ dbt.type_timestamp() ~ ')',
             'window_scan_from': 'cast(' ~ dbt.dateadd('day', -1, window_start) ~ ' as '
@@ -658,7 +704,8 @@ select * from final
             ~ " already stored in " ~ this ~ " (built with a later as_of, or from data since"
             ~ " removed); rebuild the model with --full-refresh, or set as_of") }}
     {%- endif -%}
-    {%- set read_from = latest_active - timedelta(days=read_back_days) -%}
+    {%- set read_from = dbt_activation._states_latest_day(
+        first_last, grain, timezone, latest_active) - timedelta(days=read_back_days) -%}
     {%- set window_start = dbt_activation._py_period_start(read_from, grain, week_start) -%}
     {%- set previous_period = dbt_activation._py_period_start(
         window_start - timedelta(days=1), grain, week_start) -%}
@@ -672,12 +719,48 @@ select * from final
         'window_start': dbt_activation._date_literal(window_start),
         'previous_period': dbt_activation._date_literal(previous_period),
         'read_from': dbt_activation._date_literal(read_from),
+        'latest_period': dbt_activation._date_literal(latest),
         'partial': read_from > window_start,
         'scan_from': scan_from,
         'window_scan_from': modules.datetime.datetime.combine(window_start, midnight) - timedelta(days=1),
         'window_scan_until': dbt_activation._timestamp_literal(
             modules.datetime.datetime.combine(read_from, midnight) + timedelta(days=1)),
     }) }}
+{% endmacro %}
+
+
+{#- A lower bound of the latest local day the stored table has processed, at compile time:
+    the latest active period's first day, or a later day found through first_last. Every
+    user stored active in that period had activity in it processed, and first_last's first
+    activity of that user is no later than it; so the latest first activity of those users
+    (in a time zone other than UTC three hours earlier, as a wall clock can go back) is no
+    later than the latest activity processed. A period's new users arrive through it, so
+    for weeks and months this bound is close to the latest activity, where the period's
+    first day can be a month before it. Days: the period is the day. -#}
+{% macro _states_latest_day(first_last, grain, timezone, latest_active) %}
+    {%- if grain == 'day' -%}
+        {{ return(latest_active) }}
+    {%- endif -%}
+    {%- set bound_query -%}
+        select {{ dbt_activation._local_timestamp('max(first_last.first_active_at)', timezone) }}
+        from {{ first_last }} as first_last
+        inner join {{ this }} as stored
+            on first_last.user_id = stored.user_id
+        where
+            stored.period_start = {{ dbt_activation._date_literal(latest_active) }}
+            and stored.is_active
+    {%- endset -%}
+    {%- set bound = run_query(bound_query).columns[0].values()[0] -%}
+    {%- if bound is none -%}
+        {{ return(latest_active) }}
+    {%- endif -%}
+    {%- if bound.hour is defined -%}
+        {%- if timezone | upper != 'UTC' -%}
+            {%- set bound = bound - modules.datetime.timedelta(hours=3) -%}
+        {%- endif -%}
+        {%- set bound = bound.date() -%}
+    {%- endif -%}
+    {{ return([bound, latest_active] | max) }}
 {% endmacro %}
 
 
@@ -700,6 +783,21 @@ select * from final
         {{ return((period.replace(day=28) + modules.datetime.timedelta(days=4)).replace(day=1)) }}
     {%- endif -%}
     {{ return(period + modules.datetime.timedelta(days=7 if grain == 'week' else 1)) }}
+{% endmacro %}
+
+
+{#- Whether an incremental run must emit every stored row of the periods it rewrites (an
+    engine that overwrites whole partitions), not only the rows of the users it touches. -#}
+{% macro _activation_states_rewrites_whole_periods() %}
+    {{ return(adapter.dispatch('_activation_states_rewrites_whole_periods', 'dbt_activation')()) }}
+{% endmacro %}
+
+{% macro default___activation_states_rewrites_whole_periods() %}
+    {{ return(false) }}
+{% endmacro %}
+
+{% macro spark___activation_states_rewrites_whole_periods() %}
+    {{ return(true) }}
 {% endmacro %}
 
 

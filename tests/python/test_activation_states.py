@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import random
+import re
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -241,8 +242,8 @@ def test_late_activity_within_the_lookback_corrects_later_rows(warehouse):
 
 
 def test_late_activity_in_a_partly_read_month_keeps_the_first_values(warehouse):
-    # the latest active month is January, so a run with a 3-day lookback reads activity from
-    # 12-29 and takes December's earlier activity from its stored rows
+    # the latest activity is on 01-02, so a run with a 3-day lookback reads activity from
+    # 12-30 and takes December's earlier activity from its stored rows
     events = [
         visit("a", "2024-12-10 10:00", country="KR"), visit("a", "2025-01-02 10:00"),
         visit("b", "2024-12-30 20:00", country="JP"), visit("b", "2025-01-02 11:00"),
@@ -267,6 +268,29 @@ def test_late_activity_in_a_partly_read_month_keeps_the_first_values(warehouse):
                 if r["period_start"] == dt.date(2024, 12, 1)}
     assert december == {"a": ("KR", "iOS"), "b": ("KR", "iOS"), "c": ("KR", "iOS"),
                         "d": ("JP", "iOS"), "e": ("JP", "iOS"), "f": ("US", "iOS")}
+
+
+def test_a_weekly_or_monthly_run_reads_back_from_the_latest_activity_not_the_period_start(warehouse):
+    # the latest data (a new user's first visit, Thursday 01-23 10:00) is known through
+    # first_last, so a run with a 3-day lookback reads activity from 01-20, not from 3 days
+    # before the latest stored week (01-20) or month (01-01). Late activity within the
+    # lookback, users not seen again (their rows stay, or get the churn row of the new week
+    # and month that the run adds) and new users all come out as on a full refresh
+    settings_ = {"activation__lookback_days": 3}
+    events = [visit("a", "2025-01-02 10:00"), visit("a", "2025-01-14 10:00"),
+              visit("b", "2025-01-06 10:00"), visit("n", "2025-01-23 10:00")]
+    warehouse.load_events(events)
+    warehouse.run(SELECT, vars=settings_)
+    later = [visit("b", "2025-01-20 11:00", country="JP"),   # 2 days 23 hours late
+             visit("c", "2025-01-20 12:00"), visit("a", "2025-01-21 09:00"),
+             visit("d", "2025-02-01 08:00")]
+    warehouse.append_events(later)
+    warehouse.run(SELECT, vars=settings_)
+    assert_all_grains(warehouse, events + later)
+    log = (warehouse.root / "logs" / "dbt.log").read_text()
+    for grain in ("weekly", "monthly"):
+        assert re.search(rf"fact_app_visit_activation_{grain}\S*: incremental run rewriting periods "
+                         r"from \S+, reading activity since 2025-01-20", log), grain
 
 
 @pytest.mark.parametrize("timezone, latest, late", [

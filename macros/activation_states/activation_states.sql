@@ -653,7 +653,8 @@ select * from final
         summer time within them makes them reach one local day further back -#}
     {%- set read_back_days = lookback_days + (0 if timezone | upper == 'UTC' else 1) -%}
     {%- if not dbt_activation._is_queryable(this) -%}
-        {#- a unit test, where `this` is a CTE: the same plan as SQL expressions -#}
+        {#- a unit test, where `this` is a CTE: the plan as SQL expressions, read_from from
+            the latest active period only (no first_last bound: an earlier, safe window) -#}
         {%- set read_from = dbt_activation._dateadd('day', -read_back_days,
             '(select max(period_start) from ' ~ this ~ ' where is_active)') -%}
         {%- set window_start = dbt_activation._period_start(read_from, grain, week_start) -%}
@@ -738,7 +739,8 @@ select * from final
     for weeks and months this bound is close to the latest activity, where the period's
     first day can be a month before it. Days: the period is the day. -#}
 {% macro _states_latest_day(first_last, grain, timezone, latest_active) %}
-    {%- if grain == 'day' -%}
+    {%- if grain == 'day' or adapter.get_relation(database=first_last.database,
+            schema=first_last.schema, identifier=first_last.identifier) is none -%}
         {{ return(latest_active) }}
     {%- endif -%}
     {%- set bound_query -%}

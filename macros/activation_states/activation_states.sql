@@ -751,6 +751,10 @@ select * from final
         where
             stored.period_start = {{ dbt_activation._date_literal(latest_active) }}
             and stored.is_active
+            -- a user first active before the period cannot raise the bound above its start
+            and cast(first_last.first_active_at as {{ dbt.type_timestamp() }})
+            >= {{ dbt_activation._timestamp_literal(modules.datetime.datetime.combine(
+                latest_active, modules.datetime.time()) - modules.datetime.timedelta(days=1)) }}
     {%- endset -%}
     {%- set bound = run_query(bound_query).columns[0].values()[0] -%}
     {%- if bound is none -%}

@@ -32,11 +32,13 @@ demo: install
 ## Everything CI runs: lint, dbt build on fresh demo data (seeds, models, data and unit tests), and
 ## pytest on every engine: DuckDB; PostgreSQL (a throwaway cluster the tests start and stop);
 ## BigQuery (the API emulator of .venv-emulator); Spark (local mode in the test process; Java 17).
-## 5 random cases per property test and engine (the tests' default is 8): it keeps the run
-## well inside CI's 90 minutes on a 2-core machine (a run with 8 took 77 minutes).
+## 5 random cases per property test and engine (the tests' default is 8), in two processes
+## (pytest-xdist, a whole test file at a time in each, so that a module's fixtures are built
+## once): it keeps the run well inside CI's 90 minutes on a 2-core machine (in one process it
+## took 49 to 64 minutes).
 test: install .venv-emulator/.installed lint
 	$(BIN)/activation-demo demo --db target/ci.duckdb --quiet
-	ACTIVATION_ENGINES=duckdb,postgres,bigquery,spark ACTIVATION_PROPERTY_EXAMPLES=5 $(BIN)/python -m pytest --durations=15
+	ACTIVATION_ENGINES=duckdb,postgres,bigquery,spark ACTIVATION_PROPERTY_EXAMPLES=5 $(BIN)/python -m pytest -n 2 --dist loadfile --durations=15
 
 ## DuckDB only, fewer random examples: for development.
 test-fast: install

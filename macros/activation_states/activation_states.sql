@@ -190,9 +190,11 @@ stored_partial as (
 ),
 {%- if attributes %}
 
--- for users active in w0 both before this run and since read_from: which attributes have a
--- value in w0 before read_from (the stored first value is then the period's; otherwise the
--- first value read since read_from is)
+-- which attributes have a value in w0 before read_from (the stored first value is then the
+-- period's; otherwise the first value read since read_from is), for the users active in w0
+-- both before this run and since read_from whose stored and fresh first values differ for
+-- some attribute: for the others either value is the period's (see active_periods), so only
+-- their activity of w0 is read again
 early_values as (
 
     select
@@ -210,6 +212,11 @@ early_values as (
         on early.user_id = stored_partial.user_id
     where
         fresh_periods.period_start = {{ plan.window_start }}
+        and (
+            {%- for attribute in attributes %}
+            {{ 'or ' if not loop.first }}fresh_periods.{{ attribute }} <> stored_partial.{{ attribute }}
+            {%- endfor %}
+        )
         and {{ dbt_activation._period_start('early.active_at', 'day') }} >= {{ plan.window_start }}
         and {{ dbt_activation._period_start('early.active_at', 'day') }} < {{ plan.read_from }}
     group by early.user_id
@@ -225,11 +232,13 @@ active_periods as (
         coalesce(fresh_periods.user_id, stored_partial.user_id) as user_id,
         coalesce(fresh_periods.period_start, stored_partial.period_start) as period_start
         {%- for attribute in attributes %},
+        {#- a null stored value: the fresh one (no value before read_from); a null fresh
+            value: the stored one; the same value: either; two values: early_values decides -#}
         case
             when stored_partial.user_id is null then fresh_periods.{{ attribute }}
             when fresh_periods.user_id is null or early_values.early_values_{{ loop.index }} > 0
                 then stored_partial.{{ attribute }}
-            else fresh_periods.{{ attribute }}
+            else coalesce(fresh_periods.{{ attribute }}, stored_partial.{{ attribute }})
         end as {{ attribute }}
         {%- endfor %}
     from fresh_periods

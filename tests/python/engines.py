@@ -5,6 +5,7 @@ ACTIVATION_ENGINES (comma-separated, default "duckdb") chooses them; `make test`
 """
 from __future__ import annotations
 
+import fcntl
 import glob
 import os
 import shutil
@@ -13,8 +14,9 @@ import subprocess
 import tempfile
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 import duckdb
 
@@ -31,6 +33,18 @@ RAW_COLUMNS = [
     ("utm_source", "varchar"),
     ("revenue", "double precision"),
 ]
+
+
+@contextmanager
+def system_packages_lock() -> Iterator[None]:
+    """Held while a test checks for and installs a Debian package: the test processes of
+    `pytest -n` would otherwise run apt-get side by side, and all but one fail on dpkg's lock."""
+    with open(Path(tempfile.gettempdir()) / "dbt-activation-apt.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def selected_engines() -> list[str]:
@@ -81,12 +95,13 @@ class PostgresServer:
 
     @staticmethod
     def _binaries() -> str:
-        found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-        if not found and os.geteuid() == 0:
-            subprocess.run(["apt-get", "update", "-qq"], check=True)
-            subprocess.run(["apt-get", "install", "-y", "-qq", "postgresql"], check=True,
-                           env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+        with system_packages_lock():
             found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+            if not found and os.geteuid() == 0:
+                subprocess.run(["apt-get", "update", "-qq"], check=True)
+                subprocess.run(["apt-get", "install", "-y", "-qq", "postgresql"], check=True,
+                               env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+                found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
         if not found:
             raise RuntimeError("PostgreSQL server binaries not found (apt-get install postgresql)")
         return str(Path(found[-1]).parent)
@@ -315,10 +330,11 @@ class SparkSessionServer:
         """pyspark needs a Java 17+ runtime: Debian's, installed with apt when missing."""
         if shutil.which("java") or os.environ.get("JAVA_HOME"):
             return
-        if os.geteuid() == 0 and shutil.which("apt-get"):
-            subprocess.run(["apt-get", "update", "-qq"], check=True)
-            subprocess.run(["apt-get", "install", "-y", "-qq", "openjdk-17-jre-headless"], check=True,
-                           env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+        with system_packages_lock():
+            if not shutil.which("java") and os.geteuid() == 0 and shutil.which("apt-get"):
+                subprocess.run(["apt-get", "update", "-qq"], check=True)
+                subprocess.run(["apt-get", "install", "-y", "-qq", "openjdk-17-jre-headless"], check=True,
+                               env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
         if not shutil.which("java"):
             raise RuntimeError("Java not found: Spark needs a Java 17 runtime (apt-get install openjdk-17-jre-headless)")
 

@@ -251,6 +251,7 @@ def test_late_activity_in_a_partly_read_month_keeps_the_first_values(warehouse):
         visit("d", "2024-12-05 10:00", country="JP", device_os=None),
         visit("d", "2024-12-30 20:00", country="KR", device_os="Android"),
         visit("e", "2024-12-05 10:00", country="JP"),
+        visit("g", "2024-12-05 10:00", country="JP"), visit("h", "2024-12-05 10:00", country="JP"),
     ]
     warehouse.load_events(events)
     warehouse.run(SELECT, vars={"activation__lookback_days": 3})
@@ -260,6 +261,8 @@ def test_late_activity_in_a_partly_read_month_keeps_the_first_values(warehouse):
         visit("c", "2024-12-30 10:00", country="KR"),     # the earlier activity had no country
         visit("d", "2024-12-30 10:00", country="US", device_os="iOS"),   # one of each
         visit("f", "2024-12-31 10:00", country="US"),     # a new user in December
+        visit("g", "2024-12-30 10:00", country=None),     # no value since read_from
+        visit("h", "2024-12-30 10:00", country="JP"),     # the same value
     ]
     warehouse.append_events(late)
     warehouse.run(SELECT, vars={"activation__lookback_days": 3})
@@ -267,7 +270,8 @@ def test_late_activity_in_a_partly_read_month_keeps_the_first_values(warehouse):
     december = {r["user_id"]: (r["country"], r["device_os"]) for r in table(warehouse, "month")
                 if r["period_start"] == dt.date(2024, 12, 1)}
     assert december == {"a": ("KR", "iOS"), "b": ("KR", "iOS"), "c": ("KR", "iOS"),
-                        "d": ("JP", "iOS"), "e": ("JP", "iOS"), "f": ("US", "iOS")}
+                        "d": ("JP", "iOS"), "e": ("JP", "iOS"), "f": ("US", "iOS"),
+                        "g": ("JP", "iOS"), "h": ("JP", "iOS")}
 
 
 def test_a_weekly_or_monthly_run_reads_back_from_the_latest_activity_not_the_period_start(warehouse):

@@ -42,6 +42,7 @@ import pytest
 from dbt.cli.main import dbtRunner
 
 from activation_demo.dbt_runner import release_duckdb
+from engines import system_packages_lock
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(PROJECT_DIR / "src"))  # when the package is not installed
@@ -458,6 +459,11 @@ CHROMIUM_FLAGS = [
 
 def chromium() -> str:
     """Debian's chromium, installed with apt-get when missing (as root); else skip."""
+    with system_packages_lock():
+        return _installed_chromium()
+
+
+def _installed_chromium() -> str:
     found = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
     if found:
         return found

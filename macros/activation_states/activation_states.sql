@@ -232,13 +232,18 @@ active_periods as (
         coalesce(fresh_periods.user_id, stored_partial.user_id) as user_id,
         coalesce(fresh_periods.period_start, stored_partial.period_start) as period_start
         {%- for attribute in attributes %},
-        {#- a null stored value: the fresh one (no value before read_from); a null fresh
-            value: the stored one; the same value: either; two values: early_values decides -#}
+        {#- two different values: the stored one if w0 has a value before read_from (the
+            fresh one is then later), else the fresh one (read since read_from, late data
+            included); a null stored value: the fresh one (no value before read_from); a
+            null fresh value: the stored one; the same value: the stored one (not the fresh
+            one, should the engine compare e.g. case-insensitively) -#}
         case
             when stored_partial.user_id is null then fresh_periods.{{ attribute }}
             when fresh_periods.user_id is null or early_values.early_values_{{ loop.index }} > 0
                 then stored_partial.{{ attribute }}
-            else coalesce(fresh_periods.{{ attribute }}, stored_partial.{{ attribute }})
+            when fresh_periods.{{ attribute }} <> stored_partial.{{ attribute }}
+                then fresh_periods.{{ attribute }}
+            else coalesce(stored_partial.{{ attribute }}, fresh_periods.{{ attribute }})
         end as {{ attribute }}
         {%- endfor %}
     from fresh_periods

@@ -35,7 +35,7 @@ demo: install
 ## 5 random cases per property test and engine (the tests' default is 8), in two processes
 ## (pytest-xdist, a whole test file at a time in each, so that a module's fixtures are built
 ## once): it keeps the run well inside CI's 90 minutes on a 2-core machine (in one process it
-## took 49 to 64 minutes).
+## took 49 to 64 minutes; in two, 49 minutes on a slower machine).
 test: install .venv-emulator/.installed lint
 	$(BIN)/activation-demo demo --db target/ci.duckdb --quiet
 	ACTIVATION_ENGINES=duckdb,postgres,bigquery,spark ACTIVATION_PROPERTY_EXAMPLES=5 $(BIN)/python -m pytest -n 2 --dist loadfile --durations=15

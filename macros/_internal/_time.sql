@@ -148,17 +148,6 @@
 {%- endmacro %}
 
 
-{#- A SQL literal for a date or timestamp computed at compile time. -#}
-{% macro _date_literal(value) -%}
-    cast('{{ value.strftime("%Y-%m-%d") }}' as date)
-{%- endmacro %}
-
-{% macro _timestamp_literal(value) -%}
-    cast('{{ value.strftime("%Y-%m-%d %H:%M:%S") }}' as {{ dbt.type_timestamp() }})
-{%- endmacro %}
-
-
-
 {#- The predicate limiting a read of a source to instants at or after `scan_from` (a Python
     datetime; an SQL timestamp expression in a unit test): on the activity column `activity_at` and,
     when the caller names the source's DATE partition column, also on that column, from one

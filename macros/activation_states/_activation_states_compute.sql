@@ -1,0 +1,112 @@
+{#- activation_states, state computation: the CTEs from the sequence of active periods to the states. -#}
+{% macro _activation_states_compute(plan, grain, attributes) %}
+{%- set windowed = plan.window_start is not none -%}
+{%- set int_type = dbt.type_bigint() -%}
+
+-- the sequence of active periods of each user, with their attributes; a seed (the last
+-- period before w0, on incremental runs) carries its stored state, streak and count
+sequence as (
+
+    select
+        user_id,
+        period_start,
+        false as is_seed,
+        cast(null as {{ dbt.type_string() }}) as seed_state,
+        cast(null as {{ int_type }}) as seed_streak,
+        cast(null as {{ int_type }}) as seed_lifetime,
+        cast(null as date) as seed_first_active_period
+        {%- for attribute in attributes %},
+        {{ attribute }}
+        {%- endfor %}
+    from active_periods
+    {%- if windowed %}
+
+    union all
+
+    select
+        user_id,
+        period_start,
+        true as is_seed,
+        activation_state as seed_state,
+        cast(active_streak as {{ int_type }}) as seed_streak,
+        cast(lifetime_active_periods as {{ int_type }}) as seed_lifetime,
+        first_active_period as seed_first_active_period
+        {%- for attribute in attributes %},
+        null as {{ attribute }}
+        {%- endfor %}
+    from seeds
+    {%- endif %}
+
+),
+
+ordered as (
+
+    select
+        sequence.*,
+        lag(period_start) over user_periods as previous_active_period,
+        lag(period_start, 2) over user_periods as second_previous_active_period,
+        lead(period_start) over user_periods as next_active_period,
+        row_number() over user_periods as position,
+        min(period_start) over user_history as first_sequence_period,
+        max(case when is_seed then 1 else 0 end) over user_history as has_seed,
+        max(seed_state) over user_history as base_state,
+        max(seed_streak) over user_history as base_streak,
+        max(seed_lifetime) over user_history as base_lifetime,
+        min(coalesce(seed_first_active_period, period_start)) over user_history as first_active_period
+    from sequence
+    window
+        user_periods as (partition by user_id order by period_start),
+        user_history as (partition by user_id)
+
+),
+
+-- islands: within a run of consecutive periods, the period number minus the position is
+-- constant; the first island (the one holding the seed, if any) is numbered -1
+gaps as (
+
+    select
+        ordered.*,
+        {{ dbt_activation._periods_between('previous_active_period', 'period_start', grain) }}
+            as periods_since_previous,
+        {{ dbt_activation._periods_between(
+            'second_previous_active_period', 'previous_active_period', grain) }}
+            as previous_periods_since_previous,
+        {{ dbt_activation._periods_between('period_start', 'next_active_period', grain) }}
+            as periods_to_next,
+        {{ dbt_activation._periods_between('first_sequence_period', 'period_start', grain) }}
+            - position as island
+    from ordered
+
+),
+
+states as (
+
+    select
+        gaps.*,
+        case
+            when is_seed then seed_state
+            when previous_active_period is null then 'new'
+            when periods_since_previous = 1 then 'retained'
+            else 'reactivated'
+        end as activation_state,
+        -- the state of the previous active period (the seed's, or derived from its own gap)
+        case
+            when previous_active_period is null then cast(null as {{ dbt.type_string() }})
+            when has_seed = 1 and position = 2 then base_state
+            when second_previous_active_period is null then 'new'
+            when previous_periods_since_previous = 1 then 'retained'
+            else 'reactivated'
+        end as previous_active_state,
+        case
+            when is_seed then seed_streak
+            else row_number() over (partition by user_id, island order by period_start)
+                + case when has_seed = 1 and island = -1 then base_streak - 1 else 0 end
+        end as active_streak,
+        case
+            when is_seed then seed_lifetime
+            else position - has_seed + coalesce(base_lifetime, 0)
+        end as lifetime_active_periods
+    from gaps
+
+),
+{% endmacro %}

@@ -1,0 +1,142 @@
+{#- activation_states, output: the active and churn rows, and the CTE final. -#}
+{% macro _activation_states_output(plan, grain, attributes) %}
+{%- set windowed = plan.window_start is not none -%}
+{%- set int_type = dbt.type_bigint() -%}
+
+active_rows as (
+
+    select
+        period_start,
+        user_id,
+        activation_state,
+        case
+            when activation_state = 'new' then cast(null as {{ dbt.type_string() }})
+            when activation_state = 'reactivated' then 'inactive'
+            else previous_active_state
+        end as previous_state,
+        true as is_active,
+        active_streak,
+        case when activation_state = 'new' then null else periods_since_previous end
+            as periods_since_last_active,
+        case when activation_state = 'new' then null else periods_since_previous - 1 end
+            as inactive_periods,
+        first_active_period,
+        lifetime_active_periods,
+        is_seed
+        {%- for attribute in attributes %},
+        {{ attribute }}
+        {%- endfor %}
+    from states
+
+),
+
+-- the churn row: the period right after an active period without activity
+inactive_rows as (
+
+    select
+        {{ dbt_activation._add_periods('states.period_start', 1, grain) }} as period_start,
+        states.user_id,
+        'inactive' as activation_state,
+        states.activation_state as previous_state,
+        false as is_active,
+        0 as active_streak,
+        1 as periods_since_last_active,
+        0 as inactive_periods,
+        states.first_active_period,
+        states.lifetime_active_periods
+    from states
+    inner join as_of
+        on {{ dbt_activation._add_periods('states.period_start', 1, grain) }} <= as_of.as_of_period
+    where
+        (states.next_active_period is null or states.periods_to_next > 1)
+        {%- if windowed %}
+        and {{ dbt_activation._add_periods('states.period_start', 1, grain) }} >= {{ plan.window_start }}
+
+    union all
+
+    -- users active in the latest stored period and not touched: the churn row of the period
+    -- after it, if this run adds that period, from their stored row
+    select
+        {{ dbt_activation._add_periods('stored.period_start', 1, grain) }} as period_start,
+        stored.user_id,
+        'inactive' as activation_state,
+        stored.activation_state as previous_state,
+        false as is_active,
+        0 as active_streak,
+        1 as periods_since_last_active,
+        0 as inactive_periods,
+        stored.first_active_period,
+        stored.lifetime_active_periods
+    from {{ this }} as stored
+    inner join as_of
+        on {{ dbt_activation._add_periods('stored.period_start', 1, grain) }} <= as_of.as_of_period
+    left join touched_users
+        on stored.user_id = touched_users.user_id
+    where
+        stored.period_start = {{ plan.latest_period }}
+        and stored.is_active
+        and touched_users.user_id is null
+        {%- endif %}
+
+),
+
+unioned as (
+
+    select
+        active_rows.period_start,
+        active_rows.user_id,
+        active_rows.activation_state,
+        active_rows.previous_state,
+        active_rows.is_active,
+        active_rows.active_streak,
+        active_rows.periods_since_last_active,
+        active_rows.inactive_periods,
+        active_rows.first_active_period,
+        active_rows.lifetime_active_periods
+        {%- for attribute in attributes %},
+        active_rows.{{ attribute }}
+        {%- endfor %}
+    from active_rows
+    where not active_rows.is_seed
+
+    union all
+
+    select
+        period_start,
+        user_id,
+        activation_state,
+        previous_state,
+        is_active,
+        active_streak,
+        periods_since_last_active,
+        inactive_periods,
+        first_active_period,
+        lifetime_active_periods
+        {%- for attribute in attributes %},
+        null as {{ attribute }}
+        {%- endfor %}
+    from inactive_rows
+
+),
+
+final as (
+
+    select
+        period_start,
+        user_id,
+        activation_state,
+        previous_state,
+        coalesce(previous_state, 'none') || '_to_' || activation_state as state_transition,
+        is_active,
+        cast(active_streak as {{ int_type }}) as active_streak,
+        cast(periods_since_last_active as {{ int_type }}) as periods_since_last_active,
+        cast(inactive_periods as {{ int_type }}) as inactive_periods,
+        first_active_period,
+        cast(lifetime_active_periods as {{ int_type }}) as lifetime_active_periods
+        {%- for attribute in attributes %},
+        {{ attribute }}
+        {%- endfor %}
+    from unioned
+
+)
+{% endmacro %}

@@ -1,15 +1,40 @@
 -- Daily, weekly and monthly active users per day and stickiness: DAU = users active that
--- day, WAU = distinct users active in the 7 days ending that day, MAU = in the 30 days
--- ending that day, with DAU / MAU and DAU / WAU. Read from the active rows of a DAILY
--- activation model. While fewer than 30 (7) days of data precede a day, its MAU (WAU)
--- undercounts: is_mau_window_complete (is_wau_window_complete) is false there.
--- Every day of the model is shown, zeros where nobody was active.
--- To reuse: point the ref below at a daily activation model; change the window lengths
--- with `wau_days` and `mau_days`.
-{% set wau_days = 7 %}
-{% set mau_days = 30 %}
-
-{% set activation_model = ref('fact_app_visit_activation_daily') %}
+-- day, WAU = distinct users active in the `wau_days` (7) days ending that day, MAU = in
+-- the `mau_days` (30) days ending that day, with DAU / MAU and DAU / WAU. Read from the
+-- active rows of a DAILY activation model. While fewer than `mau_days` (`wau_days`) days
+-- of data precede a day, its MAU (WAU) undercounts: is_mau_window_complete
+-- (is_wau_window_complete) is false there. Every day of the model is shown, zeros where
+-- nobody was active.
+-- Open period: is_period_complete is false on the model's last day (its latest
+-- period_start: the as-of day), whose DAU, WAU and MAU still change as it fills, unless
+-- `as_of` is set to that day (or later); every earlier day is complete.
+-- To reuse: copy this file into your project's analyses/ folder and change only the
+-- parameter block below (nothing after it names a model, an event or a window); then
+-- `dbt compile --select activation_dau_wau_mau` writes the SQL to
+-- target/compiled/<your project name>/analyses/activation_dau_wau_mau.sql.
+{#- ==== parameters: change only this block ==== #}
+{% set activation_model = ref('fact_app_visit_activation_daily') %} {#- a DAILY activation_states model #}
+{% set wau_days = 7 %} {#- the WAU window, in days #}
+{% set mau_days = 30 %} {#- the MAU window, in days #}
+{% set as_of = none %} {#- none, or the model's as_of date ('YYYY-MM-DD') if it has one #}
+{#- ==== end of parameters ==== #}
+{#- ---- checks of the block and values derived from it (nothing to change below) ---- #}
+{#- with as_of: the latest complete day #}
+{%- set last_ended_period = none %}
+{%- if as_of is not none %}
+    {%- set parts = modules.re.findall(
+        '^([0-9]{4})-([0-9]{2})-([0-9]{2})$', as_of if as_of is string else '') %}
+    {%- set year, month, day = (parts[0] if parts else ['0', '0', '0']) | map('int') | list %}
+    {%- set month_days = [31, 29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28,
+        31, 30, 31, 30, 31, 31, 30, 31, 30, 31] %}
+    {%- if year >= 1 and 1 <= month <= 12 and 1 <= day <= month_days[month - 1] %}
+        {%- set last_ended_period = modules.datetime.date(year, month, day) %}
+    {%- elif execute %}
+        {{- exceptions.raise_compiler_error(
+            "activation_dau_wau_mau: as_of must be none or a date 'YYYY-MM-DD'; got \""
+            ~ as_of ~ "\"") }}
+    {%- endif %}
+{%- endif %}
 
 with daily_activation as (
 
@@ -27,18 +52,37 @@ active_days as (
 
 ),
 
--- every day of the model, with or without rows
-calendar as (
+-- the model's first and last day; the open period is the last one
+model_range as (
 
-    select period_start as activity_date
-    from ({{ dbt_activation._model_periods(activation_model, 'day') }}) as model_days
+    select
+        min(period_start) as first_date,
+        max(period_start) as last_date
+    from daily_activation
 
 ),
 
-data_start as (
+-- 0, 1, 2, ... as integers (generate_series' numbers can be floats, which BigQuery's
+-- intervals refuse)
+offsets as (
 
-    select min(activity_date) as first_date
-    from calendar
+    select cast(series.generated_number as {{ dbt.type_int() }}) - 1 as day_offset
+    from ({{ dbt.generate_series(32768) }}) as series
+
+),
+
+-- every day of the model, with or without rows (at most 32,768)
+calendar as (
+
+    select
+        cast(
+            {{ dbt.dateadd('day', 'offsets.day_offset', 'model_range.first_date') }} as date
+        ) as activity_date
+    from offsets
+    cross join model_range
+    where
+        offsets.day_offset
+        <= {{ dbt.datediff('model_range.first_date', 'model_range.last_date', 'day') }}
 
 ),
 
@@ -94,13 +138,19 @@ final as (
         / nullif(trailing_users.weekly_active_users, 0) as dau_wau_stickiness,
         cast(
             {{ dbt.dateadd('day', 1 - wau_days, 'calendar.activity_date') }} as date
-        ) >= data_start.first_date as is_wau_window_complete,
+        ) >= model_range.first_date as is_wau_window_complete,
         cast(
             {{ dbt.dateadd('day', 1 - mau_days, 'calendar.activity_date') }} as date
-        ) >= data_start.first_date as is_mau_window_complete,
+        ) >= model_range.first_date as is_mau_window_complete,
+        (
+            calendar.activity_date < model_range.last_date
+            {%- if last_ended_period is not none %}
+            or calendar.activity_date <= cast('{{ last_ended_period }}' as date)
+            {%- endif %}
+        ) as is_period_complete,
         calendar.activity_date
     from calendar
-    cross join data_start
+    cross join model_range
     left outer join daily_users
         on calendar.activity_date = daily_users.activity_date
     left outer join trailing_users

@@ -3,14 +3,20 @@
 -- (days_from_first_visit <= N, day 1 = the day of the first visit) and the rate.
 -- A cohort whose window has not fully elapsed (cohort date + N - 1 after the latest date
 -- in the data) has is_window_complete = false: its rate is shown, but can still rise.
--- To reuse: point the ref below at your first-activation model and set `key_event` and
--- `conversion_window_days`.
-{% set key_event = 'add_to_cart' %}
-{% set conversion_window_days = 1 %}
+-- To reuse: copy this file into your project's analyses/ folder and change only the
+-- parameter block below (nothing after it names a model, an event or a window); then
+-- `dbt compile --select first_activation_conversion_by_cohort` writes the SQL to
+-- target/compiled/<your project name>/analyses/first_activation_conversion_by_cohort.sql.
+{#- ==== parameters: change only this block ==== #}
+{% set first_activation_model = ref('fact__first_activation_events') %} {#- a first_activation_events model #}
+{% set first_visit_event = 'first_visit' %} {#- the model's first_visit_event #}
+{% set key_event = 'add_to_cart' %} {#- a key event of the model #}
+{% set conversion_window_days = 1 %} {#- N: within N days of the first visit (day 1 = its day) #}
+{#- ==== end of parameters ==== #}
 
 with first_activation_events as (
 
-    select * from {{ ref('fact__first_activation_events') }}
+    select * from {{ first_activation_model }}
 
 ),
 
@@ -24,7 +30,9 @@ data_end as (
 cohorts as (
 
     select
-        count(distinct case when event_name = 'first_visit' then user_id end) as first_visit_users,
+        count(
+            distinct case when event_name = '{{ first_visit_event }}' then user_id end
+        ) as first_visit_users,
         count(
             distinct case
                 when

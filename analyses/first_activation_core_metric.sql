@@ -6,17 +6,24 @@
 -- first occurrences; their order within the windows is not required.
 -- A cohort whose longest window (max(N, M) days) has not fully elapsed by the latest date
 -- in the data has is_window_complete = false: its rates are shown, but can still rise.
--- To reuse: point the ref below at your first-activation model and set the key events
--- and their windows (in days).
-{% set key_event_1 = 'add_to_cart' %}
-{% set key_event_1_window_days = 1 %}
-{% set key_event_2 = 'purchase' %}
-{% set key_event_2_window_days = 7 %}
-{% set core_window_days = [key_event_1_window_days, key_event_2_window_days] | max %}
+-- To reuse: copy this file into your project's analyses/ folder and change only the
+-- parameter block below (nothing after it names a model, an event or a window); then
+-- `dbt compile --select first_activation_core_metric` writes the SQL to
+-- target/compiled/<your project name>/analyses/first_activation_core_metric.sql.
+{#- ==== parameters: change only this block ==== #}
+{% set first_activation_model = ref('fact__first_activation_events') %} {#- a first_activation_events model #}
+{% set first_visit_event = 'first_visit' %} {#- the model's first_visit_event #}
+{% set key_event_1 = 'add_to_cart' %} {#- a key event of the model #}
+{% set key_event_1_window_days = 1 %} {#- N: within N days of the first visit (day 1 = its day) #}
+{% set key_event_2 = 'purchase' %} {#- another key event of the model #}
+{% set key_event_2_window_days = 7 %} {#- M: within M days of the first visit #}
+{#- ==== end of parameters ==== #}
+{#- ---- values derived from the block (nothing to change below) ---- #}
+{%- set core_window_days = [key_event_1_window_days, key_event_2_window_days] | max %}
 
 with first_activation_events as (
 
-    select * from {{ ref('fact__first_activation_events') }}
+    select * from {{ first_activation_model }}
 
 ),
 
@@ -53,7 +60,7 @@ user_conversions as (
         first_visit_date
     from first_activation_events
     group by user_id, first_visit_date
-    having max(case when event_name = 'first_visit' then 1 else 0 end) = 1
+    having max(case when event_name = '{{ first_visit_event }}' then 1 else 0 end) = 1
 
 ),
 

@@ -2,37 +2,49 @@
 -- first-visit users, users doing key event 1 within N days, and users doing key event 1
 -- within N days AND key event 2 within M days (the same user meets both conditions), with
 -- the step rates and the overall rate. Day 1 is the day of the first visit.
--- The country is the user's latest one in dim__users (SCD type 1), not the country at the
--- first visit. The mart keeps each event's first occurrence only, so both conditions are
--- checked on first occurrences; their order within the windows is not required.
+-- The country is the user's value in the users model (the demo's dim__users keeps the
+-- latest one, SCD type 1), not the country at the first visit; any text column of the
+-- users model can be the segment (`country_column`). The mart keeps each event's first
+-- occurrence only, so both conditions are checked on first occurrences; their order
+-- within the windows is not required.
 -- A cohort whose longest window (max(N, M) days) has not fully elapsed by the latest date
 -- in the data (all countries) has is_window_complete = false: its rates can still rise.
--- To reuse: point the refs below at your first-activation model and users dimension and
--- set `country`, the key events and their windows (in days).
-{% set country = 'United States' %}
-{% set key_event_1 = 'add_to_cart' %}
-{% set key_event_1_window_days = 1 %}
-{% set key_event_2 = 'purchase' %}
-{% set key_event_2_window_days = 7 %}
-{% set core_window_days = [key_event_1_window_days, key_event_2_window_days] | max %}
+-- To reuse: copy this file into your project's analyses/ folder and change only the
+-- parameter block below (nothing after it names a model, an event or a window); then
+-- `dbt compile --select first_activation_core_metric_by_country` writes the SQL to
+-- target/compiled/<your project name>/analyses/first_activation_core_metric_by_country.sql.
+{#- ==== parameters: change only this block ==== #}
+{% set first_activation_model = ref('fact__first_activation_events') %} {#- a first_activation_events model #}
+{% set first_visit_event = 'first_visit' %} {#- the model's first_visit_event #}
+{% set users_model = ref('dim__users') %} {#- one row per user, with the segment column #}
+{% set users_user_id_column = 'user_id' %} {#- its user column #}
+{% set country_column = 'country' %} {#- its segment column (any text column works) #}
+{% set country = 'United States' %} {#- the segment value whose users are counted #}
+{% set key_event_1 = 'add_to_cart' %} {#- a key event of the model #}
+{% set key_event_1_window_days = 1 %} {#- N: within N days of the first visit (day 1 = its day) #}
+{% set key_event_2 = 'purchase' %} {#- another key event of the model #}
+{% set key_event_2_window_days = 7 %} {#- M: within M days of the first visit #}
+{#- ==== end of parameters ==== #}
+{#- ---- values derived from the block (nothing to change below) ---- #}
+{%- set core_window_days = [key_event_1_window_days, key_event_2_window_days] | max %}
 
 with first_activation_events as (
 
-    select * from {{ ref('fact__first_activation_events') }}
+    select * from {{ first_activation_model }}
 
 ),
 
 users as (
 
-    select * from {{ ref('dim__users') }}
+    select * from {{ users_model }}
 
 ),
 
 country_users as (
 
-    select user_id
+    select {{ users_user_id_column }} as user_id
     from users
-    where country = '{{ country }}'
+    where {{ country_column }} = '{{ country }}'
 
 ),
 
@@ -73,7 +85,10 @@ user_conversions as (
     inner join country_users
         on first_activation_events.user_id = country_users.user_id
     group by first_activation_events.user_id, first_activation_events.first_visit_date
-    having max(case when first_activation_events.event_name = 'first_visit' then 1 else 0 end) = 1
+    having
+        max(
+            case when first_activation_events.event_name = '{{ first_visit_event }}' then 1 else 0 end
+        ) = 1
 
 ),
 

@@ -149,22 +149,15 @@
 
 
 {#- The predicate limiting a read of a source to instants at or after `scan_from` (a Python
-    datetime; an SQL timestamp expression in a unit test): on the activity column `activity_at` and,
-    when the caller names the source's DATE partition column, also on that column, from one
-    day earlier. A partition date is the instant's date in some time zone, or a load date,
-    so it is never more than one day before the UTC date of the instant; the extra
-    predicate loses no row and lets the engine prune partitions (BigQuery bills only the
-    partitions read). -#}
+    datetime): on the instant `activity_at` and, when the caller names the source's DATE
+    partition column, also on that column, from one day earlier. A partition date is the
+    instant's date in some time zone, or a load date, so it is never more than one day before
+    the UTC date of the instant; the extra predicate loses no row and lets the engine prune
+    partitions (BigQuery bills only the partitions read). -#}
 {% macro _scan_since(activity_at, partition_column, scan_from) -%}
-    {%- if scan_from is string -%}
-        {#- a unit test's plan (SQL over the `this` fixture): the partition predicate, which
-            only prunes, is left out -#}
-        {{ activity_at }} >= {{ scan_from }}
-    {%- else -%}
-        {{ activity_at }} >= {{ dbt_activation._timestamp_literal(scan_from) }}
-        {%- if partition_column is not none %}
+    {{ activity_at }} >= {{ dbt_activation._timestamp_literal(scan_from) }}
+    {%- if partition_column is not none %}
     and {{ partition_column }} >= {{ dbt_activation._date_literal(
-            scan_from.date() - modules.datetime.timedelta(days=1)) }}
-        {%- endif -%}
+        scan_from.date() - modules.datetime.timedelta(days=1)) }}
     {%- endif -%}
 {%- endmacro %}

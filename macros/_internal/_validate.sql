@@ -203,29 +203,59 @@
 {% endmacro %}
 
 
-{#- The grain of an activation model: `grain` when given, else the suffix of the model's
-    relation name (its alias, when it has one): _daily, _weekly, _monthly; validated. While dbt parses, ref() names the model being
-    parsed, so the name is read at run time. -#}
-{% macro _validate_grain(macro_name, activation, grain) %}
-    {%- if grain is none and not execute -%}
-        {{ return('day') }}
+{#- The recorded configuration of an activation model (the `meta` that activation_states
+    sets on its node: grain, timezone, week_start, as_of, attributes), found in the graph by
+    the relation (or, for a generic test with a `where` config, the subquery around it); none
+    when no node built by activation_states matches, or while dbt parses. -#}
+{% macro _activation_model_meta(activation) %}
+    {%- if not execute -%}
+        {{ return(none) }}
     {%- endif -%}
-    {%- if grain is none and activation.identifier is not defined -%}
-        {#- a generic test with a `where` config is given a subquery, not the model -#}
-        {%- do dbt_activation._fail(macro_name, 'grain', grain,
-            "one of 'day', 'week', 'month' when the model is filtered (a `where` config): "
-            ~ "its name cannot be read") -%}
-    {%- endif -%}
-    {%- if grain is none -%}
-        {%- set suffixes = {'daily': 'day', 'weekly': 'week', 'monthly': 'month'} -%}
-        {%- set name = activation.identifier -%}
-        {%- set suffix = name.split('_') | last | lower -%}
-        {%- if suffix not in suffixes -%}
-            {%- do dbt_activation._fail(macro_name, 'grain', grain,
-                "one of 'day', 'week', 'month' when the activation model's name does not end in "
-                ~ "_daily, _weekly or _monthly (it is " ~ dbt_activation._shown(name) ~ ")") -%}
+    {%- set text = (activation | string) | lower -%}
+    {#- a unit test's fixture stands for the model under dbt's CTE name -#}
+    {%- set cte_name = dbt_activation._relation_name(activation) if activation.identifier is defined else none -%}
+    {%- set found = [] -%}
+    {%- for node in graph.nodes.values() if node.resource_type in ['model', 'snapshot', 'seed']
+            and node.relation_name and (node.config.meta or {}).get('dbt_activation', {}).get('macro')
+            == 'activation_states' -%}
+        {%- set name = node.relation_name | lower -%}
+        {%- if name == text or (activation.identifier is not defined and name in text)
+                or (cte_name and activation.identifier | lower != cte_name and node.name | lower == cte_name) -%}
+            {%- do found.append(node.config.meta.dbt_activation) -%}
         {%- endif -%}
-        {{ return(suffixes[suffix]) }}
+    {%- endfor -%}
+    {{ return(found | first if found else none) }}
+{% endmacro %}
+
+
+{#- The grain, week start and as-of date of an activation model, from its recorded
+    configuration (_activation_model_meta). `grain` and `as_of`, when given, override it and
+    must agree with it; for a relation not built by activation_states, `grain` is required. -#}
+{% macro _activation_model_settings(macro_name, activation, grain=none, as_of=none) %}
+    {%- if not execute -%}
+        {{ return({'grain': grain or 'day', 'week_start': 'monday', 'timezone': 'UTC', 'as_of': as_of}) }}
     {%- endif -%}
-    {{ return(dbt_activation._validate_choice(macro_name, 'grain', grain, ['day', 'week', 'month'])) }}
+    {%- set meta = dbt_activation._activation_model_meta(activation) -%}
+    {%- if grain is not none -%}
+        {%- set grain = dbt_activation._validate_choice(macro_name, 'grain', grain, ['day', 'week', 'month']) -%}
+    {%- endif -%}
+    {%- if meta is none -%}
+        {%- if grain is none -%}
+            {%- do dbt_activation._fail(macro_name, 'grain', grain,
+                "one of 'day', 'week', 'month' for " ~ activation ~ ", which is not a model built by"
+                ~ " dbt_activation.activation_states (its grain cannot be read from its configuration)") -%}
+        {%- endif -%}
+        {{ return({'grain': grain, 'week_start': dbt_activation._activation_var('activation__week_start'),
+                   'timezone': dbt_activation._activation_var('activation__timezone'), 'as_of': as_of}) }}
+    {%- endif -%}
+    {%- for argument, value in {'grain': grain, 'as_of': as_of}.items() -%}
+        {%- if value is not none and value != meta.get(argument) -%}
+            {{ exceptions.raise_compiler_error(
+                macro_name ~ ": " ~ argument ~ " " ~ dbt_activation._shown(value) ~ " disagrees with the "
+                ~ argument ~ " " ~ dbt_activation._shown(meta.get(argument)) ~ " that " ~ activation
+                ~ " is built with; leave " ~ argument ~ " out (it is read from the model) or give the model's") }}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return({'grain': meta.grain, 'week_start': meta.week_start, 'timezone': meta.timezone,
+               'as_of': meta.as_of}) }}
 {% endmacro %}

@@ -1,13 +1,17 @@
-{#- activation_states, carried state: the CTEs continuing the touched users from their stored rows. -#}
-{% macro _activation_states_carried(plan, grain) %}
-{%- set windowed = plan.window_start is not none -%}
-{%- set int_type = dbt.type_bigint() -%}
+{#- activation_states, carried state: on a windowed run, the CTE carried_rows, one row per
+    rewritten user with a history before the first rewritten period, which that user's
+    counts continue from: their stored row of the period before it if active then (its
+    state, streak, active periods so far, first active period), else their latest stored
+    churn row before it (its count and first active period). -#}
+{% macro _activation_states_carried(plan, configuration) %}
+{%- set grain = configuration.grain -%}
+{%- set windowed = plan.first_rewritten_period is not none -%}
 
 {%- if windowed %}
 
--- the rows active in the period before w0: those users continue from them (their state,
--- streak, active periods so far and first active period)
-previous_active as (
+-- the rows active in the period before the first rewritten one: those users continue from
+-- them (their state, streak, active periods so far and first active period)
+previous_period_rows as (
 
     select
         stored.user_id,
@@ -17,18 +21,19 @@ previous_active as (
         stored.lifetime_active_periods,
         stored.first_active_period
     from {{ this }} as stored
-    inner join touched_users
-        on stored.user_id = touched_users.user_id
-    where stored.period_start = {{ plan.previous_period }} and stored.is_active
+    inner join rewritten_users
+        on stored.user_id = rewritten_users.user_id
+    where stored.period_start = {{ dbt_activation._date_literal(plan.period_before_rewrite) }} and stored.is_active
 
 ),
 
--- the other touched users with a history continue from their latest inactive row before w0:
--- every active period before the period before w0 is followed, before w0, by an active row or
--- by the inactive row of its churn, which carries the count and the first active period; a
--- seed further back than the period before w0 is followed by a gap, so its state and streak
--- are never read (no sort of the stored rows, and only inactive rows reach the join)
-latest_churn as (
+-- the other rewritten users with a history continue from their latest churn row before the
+-- first rewritten period: every active period before the period before it is followed, before
+-- it, by an active row or by the churn row, which carries the count and the first active
+-- period; a carried row further back than the period before the first rewritten one is
+-- followed by a gap, so its state and streak are never read (no sort of the stored rows, and
+-- only inactive rows reach the join)
+latest_churn_rows as (
 
     select
         stored.user_id,
@@ -36,14 +41,14 @@ latest_churn as (
         max(stored.lifetime_active_periods) as lifetime_active_periods,
         min(stored.first_active_period) as first_active_period
     from {{ this }} as stored
-    inner join touched_users
-        on stored.user_id = touched_users.user_id
-    where stored.period_start < {{ plan.window_start }} and not stored.is_active
+    inner join rewritten_users
+        on stored.user_id = rewritten_users.user_id
+    where stored.period_start < {{ dbt_activation._date_literal(plan.first_rewritten_period) }} and not stored.is_active
     group by stored.user_id
 
 ),
 
-seeds as (
+carried_rows as (
 
     select
         user_id,
@@ -52,21 +57,21 @@ seeds as (
         active_streak,
         lifetime_active_periods,
         first_active_period
-    from previous_active
+    from previous_period_rows
 
     union all
 
     select
-        latest_churn.user_id,
-        {{ dbt_activation._add_periods('latest_churn.period_start', -1, grain) }} as period_start,
+        latest_churn_rows.user_id,
+        {{ dbt_activation._add_periods('latest_churn_rows.period_start', -1, grain) }} as period_start,
         cast(null as {{ dbt.type_string() }}) as activation_state,
         0 as active_streak,
-        latest_churn.lifetime_active_periods,
-        latest_churn.first_active_period
-    from latest_churn
-    left join previous_active
-        on latest_churn.user_id = previous_active.user_id
-    where previous_active.user_id is null
+        latest_churn_rows.lifetime_active_periods,
+        latest_churn_rows.first_active_period
+    from latest_churn_rows
+    left join previous_period_rows
+        on latest_churn_rows.user_id = previous_period_rows.user_id
+    where previous_period_rows.user_id is null
 
 ),
 {%- endif %}

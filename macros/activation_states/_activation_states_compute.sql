@@ -1,20 +1,25 @@
-{#- activation_states, state computation: the CTEs from the sequence of active periods to the states. -#}
-{% macro _activation_states_compute(plan, grain, attributes) %}
-{%- set windowed = plan.window_start is not none -%}
+{#- activation_states, state computation: from the sequence of each user's active periods
+    (and, on a windowed run, the carried row before them) to the state, streak and count of
+    each active period. Islands: within a run of consecutive periods, the period number minus
+    the position is constant. -#}
+{% macro _activation_states_compute(plan, configuration) %}
+{%- set grain, attributes = configuration.grain, configuration.attributes -%}
+{%- set windowed = plan.first_rewritten_period is not none -%}
 {%- set int_type = dbt.type_bigint() -%}
 
--- the sequence of active periods of each user, with their attributes; a seed (the last
--- period before w0, on incremental runs) carries its stored state, streak and count
-sequence as (
+-- the sequence of active periods of each user, with their attributes; a carried row (the
+-- last period before the first rewritten one, on a windowed run) has its stored state,
+-- streak and count
+period_sequence as (
 
     select
         user_id,
         period_start,
-        false as is_seed,
-        cast(null as {{ dbt.type_string() }}) as seed_state,
-        cast(null as {{ int_type }}) as seed_streak,
-        cast(null as {{ int_type }}) as seed_lifetime,
-        cast(null as date) as seed_first_active_period
+        false as is_carried,
+        cast(null as {{ dbt.type_string() }}) as carried_state,
+        cast(null as {{ int_type }}) as carried_streak,
+        cast(null as {{ int_type }}) as carried_lifetime,
+        cast(null as date) as carried_first_active_period
         {%- for attribute in attributes %},
         {{ attribute }}
         {%- endfor %}
@@ -26,15 +31,15 @@ sequence as (
     select
         user_id,
         period_start,
-        true as is_seed,
-        activation_state as seed_state,
-        cast(active_streak as {{ int_type }}) as seed_streak,
-        cast(lifetime_active_periods as {{ int_type }}) as seed_lifetime,
-        first_active_period as seed_first_active_period
+        true as is_carried,
+        activation_state as carried_state,
+        cast(active_streak as {{ int_type }}) as carried_streak,
+        cast(lifetime_active_periods as {{ int_type }}) as carried_lifetime,
+        first_active_period as carried_first_active_period
         {%- for attribute in attributes %},
         null as {{ attribute }}
         {%- endfor %}
-    from seeds
+    from carried_rows
     {%- endif %}
 
 ),
@@ -42,18 +47,18 @@ sequence as (
 ordered as (
 
     select
-        sequence.*,
+        period_sequence.*,
         lag(period_start) over user_periods as previous_active_period,
         lag(period_start, 2) over user_periods as second_previous_active_period,
         lead(period_start) over user_periods as next_active_period,
         row_number() over user_periods as position,
         min(period_start) over user_history as first_sequence_period,
-        max(case when is_seed then 1 else 0 end) over user_history as has_seed,
-        max(seed_state) over user_history as base_state,
-        max(seed_streak) over user_history as base_streak,
-        max(seed_lifetime) over user_history as base_lifetime,
-        min(coalesce(seed_first_active_period, period_start)) over user_history as first_active_period
-    from sequence
+        max(case when is_carried then 1 else 0 end) over user_history as has_carried,
+        max(carried_state) over user_history as base_state,
+        max(carried_streak) over user_history as base_streak,
+        max(carried_lifetime) over user_history as base_lifetime,
+        min(coalesce(carried_first_active_period, period_start)) over user_history as first_active_period
+    from period_sequence
     window
         user_periods as (partition by user_id order by period_start),
         user_history as (partition by user_id)
@@ -61,7 +66,7 @@ ordered as (
 ),
 
 -- islands: within a run of consecutive periods, the period number minus the position is
--- constant; the first island (the one holding the seed, if any) is numbered -1
+-- constant; the first island (the one holding the carried row, if any) is numbered -1
 gaps as (
 
     select
@@ -84,27 +89,27 @@ states as (
     select
         gaps.*,
         case
-            when is_seed then seed_state
+            when is_carried then carried_state
             when previous_active_period is null then 'new'
             when periods_since_previous = 1 then 'retained'
             else 'reactivated'
         end as activation_state,
-        -- the state of the previous active period (the seed's, or derived from its own gap)
+        -- the state of the previous active period (the carried row's, or derived from its own gap)
         case
             when previous_active_period is null then cast(null as {{ dbt.type_string() }})
-            when has_seed = 1 and position = 2 then base_state
+            when has_carried = 1 and position = 2 then base_state
             when second_previous_active_period is null then 'new'
             when previous_periods_since_previous = 1 then 'retained'
             else 'reactivated'
         end as previous_active_state,
         case
-            when is_seed then seed_streak
+            when is_carried then carried_streak
             else row_number() over (partition by user_id, island order by period_start)
-                + case when has_seed = 1 and island = -1 then base_streak - 1 else 0 end
+                + case when has_carried = 1 and island = -1 then base_streak - 1 else 0 end
         end as active_streak,
         case
-            when is_seed then seed_lifetime
-            else position - has_seed + coalesce(base_lifetime, 0)
+            when is_carried then carried_lifetime
+            else position - has_carried + coalesce(base_lifetime, 0)
         end as lifetime_active_periods
     from gaps
 

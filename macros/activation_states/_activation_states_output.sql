@@ -1,7 +1,12 @@
-{#- activation_states, output: the active and churn rows, and the CTE final. -#}
-{% macro _activation_states_output(plan, grain, attributes) %}
-{%- set windowed = plan.window_start is not none -%}
+{#- activation_states, output: the active rows, the churn rows (the period after an active
+    period without activity, up to the as-of period) and the CTE final. On a windowed run, the
+    churn rows from the first rewritten period on, and those of the period this run adds for
+    the users it does not rewrite, from their stored rows. -#}
+{% macro _activation_states_output(plan, configuration, inputs) %}
+{%- set grain, attributes = configuration.grain, configuration.attributes -%}
+{%- set windowed = plan.first_rewritten_period is not none -%}
 {%- set int_type = dbt.type_bigint() -%}
+{%- set as_of_period = dbt_activation._activation_states_as_of_period(plan, configuration, inputs) -%}
 
 active_rows as (
 
@@ -22,7 +27,7 @@ active_rows as (
             as inactive_periods,
         first_active_period,
         lifetime_active_periods,
-        is_seed
+        is_carried
         {%- for attribute in attributes %},
         {{ attribute }}
         {%- endfor %}
@@ -31,7 +36,7 @@ active_rows as (
 ),
 
 -- the churn row: the period right after an active period without activity
-inactive_rows as (
+churn_rows as (
 
     select
         {{ dbt_activation._add_periods('states.period_start', 1, grain) }} as period_start,
@@ -45,16 +50,15 @@ inactive_rows as (
         states.first_active_period,
         states.lifetime_active_periods
     from states
-    inner join as_of
-        on {{ dbt_activation._add_periods('states.period_start', 1, grain) }} <= as_of.as_of_period
     where
-        (states.next_active_period is null or states.periods_to_next > 1)
+        {{ dbt_activation._add_periods('states.period_start', 1, grain) }} <= {{ as_of_period }}
+        and (states.next_active_period is null or states.periods_to_next > 1)
         {%- if windowed %}
-        and {{ dbt_activation._add_periods('states.period_start', 1, grain) }} >= {{ plan.window_start }}
+        and {{ dbt_activation._add_periods('states.period_start', 1, grain) }} >= {{ dbt_activation._date_literal(plan.first_rewritten_period) }}
 
     union all
 
-    -- users active in the latest stored period and not touched: the churn row of the period
+    -- users active in the last stored period and not rewritten: the churn row of the period
     -- after it, if this run adds that period, from their stored row
     select
         {{ dbt_activation._add_periods('stored.period_start', 1, grain) }} as period_start,
@@ -68,19 +72,18 @@ inactive_rows as (
         stored.first_active_period,
         stored.lifetime_active_periods
     from {{ this }} as stored
-    inner join as_of
-        on {{ dbt_activation._add_periods('stored.period_start', 1, grain) }} <= as_of.as_of_period
-    left join touched_users
-        on stored.user_id = touched_users.user_id
+    left join rewritten_users
+        on stored.user_id = rewritten_users.user_id
     where
-        stored.period_start = {{ plan.latest_period }}
+        stored.period_start = {{ dbt_activation._date_literal(plan.last_stored_period) }}
+        and {{ dbt_activation._add_periods('stored.period_start', 1, grain) }} <= {{ as_of_period }}
         and stored.is_active
-        and touched_users.user_id is null
+        and rewritten_users.user_id is null
         {%- endif %}
 
 ),
 
-unioned as (
+all_rows as (
 
     select
         active_rows.period_start,
@@ -97,7 +100,7 @@ unioned as (
         active_rows.{{ attribute }}
         {%- endfor %}
     from active_rows
-    where not active_rows.is_seed
+    where not active_rows.is_carried
 
     union all
 
@@ -115,7 +118,7 @@ unioned as (
         {%- for attribute in attributes %},
         null as {{ attribute }}
         {%- endfor %}
-    from inactive_rows
+    from churn_rows
 
 ),
 
@@ -136,7 +139,7 @@ final as (
         {%- for attribute in attributes %},
         {{ attribute }}
         {%- endfor %}
-    from unioned
+    from all_rows
 
 )
 {% endmacro %}

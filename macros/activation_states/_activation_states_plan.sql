@@ -1,152 +1,161 @@
-{#- The as-of period: the period of `as_of`, or of the latest activity in first_last. -#}
-{% macro _as_of_period_sql(first_last, grain, timezone, week_start, as_of) -%}
-    {%- if as_of is not none -%}
-        select {{ dbt_activation._period_start(dbt_activation._date_literal(
-            modules.datetime.datetime.strptime(as_of, '%Y-%m-%d')), grain, week_start) }} as as_of_period
-    {%- else -%}
-        select {{ dbt_activation._period_start('latest_at', grain, week_start) }} as as_of_period
-        from (
-            select max({{ dbt_activation._local_timestamp('last_active_at', timezone) }}) as latest_at
-            from {{ first_last }}
-        ) as latest
-    {%- endif -%}
-{%- endmacro %}
-
-
-{#- Incremental plan, decided at compile time from the stored table and logged:
-    read_from, the first local day whose activity is read (the latest day processed as far
-    as _states_latest_day can tell, minus the lookback, and one more day outside UTC: later
-    batches bring no older activity); window_start (w0), the first period rewritten (the
-    period of read_from); previous_period, the one before it; latest_period, the latest
-    stored period (the run adds the period after it if the as-of period is later); partial,
-    whether w0 began before read_from (its earlier activity then comes from its stored rows);
-    scan_from and window_scan_from, the first source instants read for read_from and for w0
-    (datetimes one day earlier, so that no time zone offset puts activity of those days
-    before them), and window_scan_until, the instant one day after read_from, before which
-    all activity of w0 before read_from lies (SQL expressions in a unit test). window_start is none on a full build. -#}
-{% macro _activation_states_plan(first_last, grain, timezone, week_start, lookback_days, as_of) %}
-    {%- set none_plan = {'window_start': none, 'previous_period': none, 'read_from': none,
-        'latest_period': none,
-        'partial': false, 'scan_from': none, 'window_scan_from': none, 'window_scan_until': none} -%}
-    {%- if not is_incremental() or not execute -%}
-        {{ return(none_plan) }}
-    {%- endif -%}
-    {#- the lookback counts 24-hour days back from the latest data; outside UTC, a change to
-        summer time within them makes them reach one local day further back -#}
-    {%- set read_back_days = lookback_days + (0 if timezone | upper == 'UTC' else 1) -%}
-    {%- if not dbt_activation._is_queryable(this) -%}
-        {#- a unit test, where `this` is a CTE: the plan as SQL expressions, read_from from
-            the latest active period only (no first_last bound: an earlier, safe window) -#}
-        {%- set read_from = dbt_activation._dateadd('day', -read_back_days,
-            '(select max(period_start) from ' ~ this ~ ' where is_active)') -%}
-        {%- set window_start = dbt_activation._period_start(read_from, grain, week_start) -%}
-        {{ return({
-            'window_start': window_start,
-            'previous_period': dbt_activation._add_periods(window_start, -1, grain),
-            'read_from': read_from,
-            'latest_period': '(select max(period_start) from ' ~ this ~ ')',
-            'partial': grain != 'day',
-            'scan_from': 'cast(' ~ dbt.dateadd('day', -1, read_from) ~ ' as ' ~ dbt.type_timestamp() ~ ')',
-            'window_scan_from': 'cast(' ~ dbt.dateadd('day', -1, window_start) ~ ' as '
-                ~ dbt.type_timestamp() ~ ')',
-            'window_scan_until': 'cast(' ~ dbt.dateadd('day', 1, read_from) ~ ' as ' ~ dbt.type_timestamp() ~ ')',
-        }) }}
-    {%- endif -%}
-    {#- latest: the last period stored; latest_active: the last active one, whose start is
-        at or before the latest activity processed (the churn rows after it can run up to
-        an as_of later than the data); as_of_period: this run's -#}
-    {%- set plan_query -%}
-        select
-            max(stored.period_start),
-            max(case when stored.is_active then stored.period_start end),
-            max(as_of.as_of_period)
-        from {{ this }} as stored
-        cross join (
-            {{ dbt_activation._as_of_period_sql(first_last, grain, timezone, week_start, as_of) }}
-        ) as as_of
-    {%- endset -%}
-    {%- set row = run_query(plan_query).rows[0] -%}
-    {%- if row[1] is none -%}
-        {{ log("activation_states " ~ this ~ ": table is empty, building all periods", info=true) }}
-        {{ return(none_plan) }}
-    {%- endif -%}
-    {%- set latest = row[0] if row[0].hour is not defined else row[0].date() -%}
-    {%- set latest_active = row[1] if row[1].hour is not defined else row[1].date() -%}
-    {%- set as_of_period = none if row[2] is none else row[2] if row[2].hour is not defined else row[2].date() -%}
+{#- activation_states' plan: one mode (see _internal/_incremental_plan.sql) and its window,
+    decided at compile time from the recorded run state, this run's configuration and the
+    latest activity in the source. A pure function: tests run it on a table of situations
+    (seeds/incremental_plan/activation_states_plan_situations.csv).
+    `recorded` is _run_state_read()'s; `new_data` is none, or {'latest_instant',
+    'latest_period'}: the latest activity at or after the plan's first instant read (within
+    the as-of period when as_of is set) and its period. The window (normal and
+    attributes_removed runs; none otherwise: every period is computed):
+      first_instant_read      the first instant read from the source: the watermark minus the
+                              lookback, as a local day read_from (one day earlier outside UTC,
+                              as the local day of an instant is at most a day before its UTC
+                              day), from one day before its midnight;
+      first_rewritten_period  the period of read_from: the run rewrites its touched users' rows
+                              from there; period_before_rewrite is the one before it;
+      first_period_partly_read  whether that period began before read_from: its earlier
+                              activity is then in its stored rows;
+      last_stored_period      the as-of period of the last run. -#}
+{% macro _activation_states_plan(incremental, recorded, configuration, lookback_days, new_data) %}
     {%- set timedelta = modules.datetime.timedelta -%}
-    {#- the stored rows after the as-of period would stay: moving it back needs a rebuild -#}
-    {%- if as_of is not none and as_of_period < latest -%}
-        {{ exceptions.raise_compiler_error(
-            "activation_states: as_of " ~ dbt_activation._shown(as_of) ~ " is before the period "
-            ~ latest ~ " already stored in " ~ this
-            ~ "; rebuild the model with --full-refresh to move the as-of date back") }}
-    {%- elif as_of_period is not none and as_of_period < latest -%}
-        {{ exceptions.raise_compiler_error(
-            "activation_states: the as-of period " ~ as_of_period ~ " (of the latest activity in "
-            ~ first_last ~ ", as no as_of is set) is before the period " ~ latest
-            ~ " already stored in " ~ this ~ " (built with a later as_of, or from data since"
-            ~ " removed); rebuild the model with --full-refresh, or set as_of") }}
+    {%- set grain, week_start = configuration.grain, configuration.week_start -%}
+    {%- set mode = dbt_activation._plan_state_mode(incremental, recorded, configuration) -%}
+    {%- set stored = recorded.complete if mode is none else none -%}
+    {%- set setting = none -%}
+    {%- if mode is none -%}
+        {%- set setting = dbt_activation._changed_setting(stored.configuration, configuration,
+            ['source', 'user_id', 'activity_at', 'grain', 'timezone']
+            + (['week_start'] if grain == 'week' else [])) -%}
+        {%- set stored_attributes = dbt_activation._setting_key(stored.configuration.attributes) -%}
+        {%- set attributes = dbt_activation._setting_key(configuration.attributes) -%}
+        {%- if setting is not none -%}
+            {%- set mode = 'configuration_changed' -%}
+        {%- elif attributes | reject('in', stored_attributes) | list -%}
+            {%- set mode = 'attributes_added' -%}
+        {%- elif stored.watermark_at is none -%}
+            {%- set mode = 'empty_table' -%}
+        {%- elif stored_attributes | reject('in', attributes) | list -%}
+            {%- set mode = 'attributes_removed' -%}
+        {%- else -%}
+            {%- set mode = 'normal' -%}
+        {%- endif -%}
     {%- endif -%}
-    {%- set read_from = dbt_activation._states_latest_day(
-        first_last, grain, timezone, latest_active) - timedelta(days=read_back_days) -%}
-    {%- set window_start = dbt_activation._py_period_start(read_from, grain, week_start) -%}
-    {%- set previous_period = dbt_activation._py_period_start(
-        window_start - timedelta(days=1), grain, week_start) -%}
-    {%- set midnight = modules.datetime.time() -%}
-    {%- set scan_from = modules.datetime.datetime.combine(read_from, midnight) - timedelta(days=1) -%}
-    {{ log("activation_states " ~ this ~ ": incremental run rewriting periods from "
-        ~ window_start ~ ", reading activity since " ~ read_from ~ " (instants since " ~ scan_from
-        ~ ")" ~ (" and the stored active rows of " ~ window_start if read_from > window_start else ""),
-        info=true) }}
-    {{ return({
-        'window_start': dbt_activation._date_literal(window_start),
-        'previous_period': dbt_activation._date_literal(previous_period),
-        'read_from': dbt_activation._date_literal(read_from),
-        'latest_period': dbt_activation._date_literal(latest),
-        'partial': read_from > window_start,
-        'scan_from': scan_from,
-        'window_scan_from': modules.datetime.datetime.combine(window_start, midnight) - timedelta(days=1),
-        'window_scan_until': dbt_activation._timestamp_literal(
-            modules.datetime.datetime.combine(read_from, midnight) + timedelta(days=1)),
-    }) }}
+    {%- set windowed = mode in ['normal', 'attributes_removed'] -%}
+
+    {#- the watermark and the as-of period: the latest activity taken in, and its period -#}
+    {%- set watermark_at = dbt_activation._as_datetime(stored.watermark_at) if windowed else none -%}
+    {%- set watermark_period = dbt_activation._as_date(stored.details.watermark_period) if windowed else none -%}
+    {%- set latest = dbt_activation._as_datetime(new_data.latest_instant) if new_data else none -%}
+    {%- if latest is not none and (watermark_at is none or latest >= watermark_at) -%}
+        {%- set watermark_at = latest -%}
+        {%- set watermark_period = dbt_activation._as_date(new_data.latest_period) -%}
+    {%- endif -%}
+    {%- if configuration.as_of is not none -%}
+        {%- set as_of_period = dbt_activation._py_period_start(
+            dbt_activation._as_date(configuration.as_of), grain, week_start) -%}
+    {%- else -%}
+        {%- set as_of_period = watermark_period -%}
+    {%- endif -%}
+    {%- set last_stored_period = dbt_activation._as_date(stored.details.last_period) if stored else none -%}
+    {%- if stored and (new_data is not none or configuration.as_of is not none) and as_of_period is not none and last_stored_period is not none
+            and as_of_period < last_stored_period and mode not in dbt_activation._plan_refusals() -%}
+        {%- set mode = 'as_of_moved_back' -%}
+    {%- endif -%}
+
+    {%- set plan = {
+        'mode': mode, 'refusal': none, 'configuration': configuration,
+        'run_number': (recorded.last_run_number if recorded else 0) + 1,
+        'watermark_at': watermark_at, 'as_of_period': as_of_period,
+        'last_stored_period': last_stored_period,
+        'first_instant_read': none, 'first_day_read': none, 'first_rewritten_period': none,
+        'period_before_rewrite': none, 'first_period_partly_read': false,
+        'first_period_scan_from': none, 'first_period_scan_until': none,
+        'details': {'last_period': none if as_of_period is none else as_of_period | string,
+                    'watermark_period': none if watermark_period is none else watermark_period | string},
+    } -%}
+    {%- if mode == 'as_of_moved_back' -%}
+        {%- do plan.update({'refusal': dbt_activation._plan_refusal_message('activation_states', mode,
+            recorded, configuration, detail="its rows run to the period " ~ last_stored_period
+            ~ " and this run's as-of period is " ~ as_of_period ~ " (" ~ ("as_of " ~ configuration.as_of
+            if configuration.as_of else "the period of the latest activity, as no as_of is set")
+            ~ "): moving the as-of period back would leave the later rows in place",
+            alternative="set as_of to a date in the period " ~ last_stored_period ~ " or later")}) -%}
+    {%- elif mode in dbt_activation._plan_refusals() -%}
+        {%- do plan.update({'refusal': dbt_activation._plan_refusal_message('activation_states', mode,
+            recorded, configuration, setting)}) -%}
+    {%- elif windowed -%}
+        {%- set midnight = modules.datetime.time() -%}
+        {%- set first_instant = dbt_activation._as_datetime(stored.watermark_at) - timedelta(days=lookback_days) -%}
+        {%- set read_from = first_instant.date() - timedelta(days=0 if configuration.timezone | upper == 'UTC' else 1) -%}
+        {%- set first_period = dbt_activation._py_period_start(read_from, grain, week_start) -%}
+        {%- do plan.update({
+            'first_instant_read': modules.datetime.datetime.combine(read_from, midnight) - timedelta(days=1),
+            'first_day_read': read_from,
+            'first_rewritten_period': first_period,
+            'period_before_rewrite': dbt_activation._py_period_start(first_period - timedelta(days=1), grain, week_start),
+            'first_period_partly_read': read_from > first_period,
+            'first_period_scan_from': modules.datetime.datetime.combine(first_period, midnight) - timedelta(days=1),
+            'first_period_scan_until': modules.datetime.datetime.combine(read_from, midnight) + timedelta(days=1),
+        }) -%}
+    {%- endif -%}
+    {{ return(plan) }}
 {% endmacro %}
 
 
-{#- A lower bound of the latest local day the stored table has processed, at compile time:
-    the latest active period's first day, or a later day found through first_last. Every
-    user stored active in that period had activity in it processed, and first_last's first
-    activity of that user is no later than it; so the latest first activity of those users
-    (in a time zone other than UTC three hours earlier, as a wall clock can go back) is no
-    later than the latest activity processed. A period's new users arrive through it, so
-    for weeks and months this bound is close to the latest activity, where the period's
-    first day can be a month before it. Days: the period is the day. -#}
-{% macro _states_latest_day(first_last, grain, timezone, latest_active) %}
-    {%- if grain == 'day' or adapter.get_relation(database=first_last.database,
-            schema=first_last.schema, identifier=first_last.identifier) is none -%}
-        {{ return(latest_active) }}
+{#- The plan of the model being compiled, its inputs read from the database (the run state,
+    the latest activity), applied: a refusal fails the run, else it logs one line. -#}
+{% macro _activation_states_run_plan(configuration, inputs, lookback_days) %}
+    {%- set recorded = dbt_activation._run_state_read() -%}
+    {%- set incremental = is_incremental() -%}
+    {%- set plan = dbt_activation._activation_states_plan(incremental, recorded, configuration, lookback_days, none) -%}
+    {%- if plan.refusal is none -%}
+        {%- set new_data = dbt_activation._activation_states_observe(configuration, inputs, plan.first_instant_read) -%}
+        {%- set plan = dbt_activation._activation_states_plan(incremental, recorded, configuration, lookback_days,
+            new_data) -%}
     {%- endif -%}
-    {%- set bound_query -%}
-        select {{ dbt_activation._local_timestamp('max(first_last.first_active_at)', timezone) }}
-        from {{ first_last }} as first_last
-        inner join {{ this }} as stored
-            on first_last.user_id = stored.user_id
-        where
-            stored.period_start = {{ dbt_activation._date_literal(latest_active) }}
-            and stored.is_active
-            -- a user first active before the period cannot raise the bound above its start
-            and cast(first_last.first_active_at as {{ dbt.type_timestamp() }})
-            >= {{ dbt_activation._timestamp_literal(modules.datetime.datetime.combine(
-                latest_active, modules.datetime.time()) - modules.datetime.timedelta(days=1)) }}
+    {%- if plan.mode == 'attributes_removed' and not dbt_activation._can_drop_columns() -%}
+        {%- do plan.update({'refusal': dbt_activation._plan_refusal_message('activation_states',
+            plan.mode, recorded, configuration, detail="its attributes "
+            ~ dbt_activation._shown(recorded.complete.configuration.attributes) ~ " became "
+            ~ dbt_activation._shown(configuration.attributes) ~ ", and this engine cannot drop a column")}) -%}
+    {%- endif -%}
+    {%- do dbt_activation._plan_apply('activation_states', plan,
+        "reading all activity, building every period" if plan.first_day_read is none
+        else "reading activity since " ~ plan.first_day_read ~ " (instants since " ~ plan.first_instant_read
+            ~ "), rewriting periods from " ~ plan.first_rewritten_period
+            ~ (" (its earlier activity from its stored rows)" if plan.first_period_partly_read else "")) -%}
+    {{ return(plan) }}
+{% endmacro %}
+
+
+{#- The latest activity in the source at or after `first_instant_read` (none: all), within
+    the as-of period when as_of is set, and its period: {'latest_instant', 'latest_period'};
+    none when the source cannot be queried at compile time (a unit test's fixture). -#}
+{% macro _activation_states_observe(configuration, inputs, first_instant_read) %}
+    {%- set source, activity_instant = inputs.source, inputs.activity_instant -%}
+    {%- if not dbt_activation._is_queryable(source) -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set period_of = dbt_activation._period_start(
+        dbt_activation._local_timestamp('latest_instant', configuration.timezone),
+        configuration.grain, configuration.week_start) -%}
+    {%- set query -%}
+        select latest_instant, {{ period_of }} as latest_period
+        from (
+            select max({{ activity_instant }}) as latest_instant
+            from {{ source }}
+            where
+                {{ activity_instant }} is not null
+                {%- if first_instant_read is not none %}
+                and {{ dbt_activation._scan_since(activity_instant, inputs.source_partition_column, first_instant_read) }}
+                {%- endif %}
+                {%- if configuration.as_of is not none %}
+                and {{ dbt_activation._period_start(dbt_activation._local_timestamp(activity_instant,
+                    configuration.timezone), configuration.grain, configuration.week_start) }}
+                <= {{ dbt_activation._date_literal(dbt_activation._py_period_start(
+                    dbt_activation._as_date(configuration.as_of), configuration.grain, configuration.week_start)) }}
+                {%- endif %}
+        ) as latest
     {%- endset -%}
-    {%- set bound = run_query(bound_query).columns[0].values()[0] -%}
-    {%- if bound is none -%}
-        {{ return(latest_active) }}
-    {%- endif -%}
-    {%- if bound.hour is defined -%}
-        {%- if timezone | upper != 'UTC' -%}
-            {%- set bound = bound - modules.datetime.timedelta(hours=3) -%}
-        {%- endif -%}
-        {%- set bound = bound.date() -%}
-    {%- endif -%}
-    {{ return([bound, latest_active] | max) }}
+    {%- set row = run_query(query).rows[0] -%}
+    {{ return({'latest_instant': dbt_activation._naive_utc(row[0]), 'latest_period': dbt_activation._as_date(row[1])}) }}
 {% endmacro %}

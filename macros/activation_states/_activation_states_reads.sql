@@ -1,18 +1,18 @@
-{#- activation_states, reads: the CTEs of the activity read and the active periods. -#}
-{% macro _activation_states_reads(plan, source, first_last, grain, user_id, activity_at, timezone, week_start, attributes, as_of, source_partition_column) %}
-{%- set windowed = plan.window_start is not none -%}
-{%- set int_type = dbt.type_bigint() -%}
-
-as_of as (
-
-    {{ dbt_activation._as_of_period_sql(first_last, grain, timezone, week_start, as_of) }}
-
-),
+{#- activation_states, reads: the CTEs of the activity read (up to the watermark) and of the
+    active periods, one row per user and period up to the as-of period, with the attributes'
+    first values. On a windowed run (see _activation_states_plan): the activity since the
+    first day read, the users whose rows are rewritten, and the first rewritten period's
+    stored active rows when that period began before the first day read. -#}
+{% macro _activation_states_reads(plan, configuration, inputs) %}
+{%- set grain, week_start, attributes = configuration.grain, configuration.week_start, configuration.attributes -%}
+{%- set windowed = plan.first_rewritten_period is not none -%}
+{%- set partly_read = plan.first_period_partly_read -%}
+{%- set first_rewritten_period = dbt_activation._date_literal(plan.first_rewritten_period) if windowed else none -%}
 
 activity as (
 
-    {{ dbt_activation._activity_read(source, user_id, activity_at, timezone, attributes,
-        source_partition_column, plan.scan_from, with_instant=attributes | length > 0) }}
+    {{ dbt_activation._activity_read(configuration, inputs, plan.first_instant_read, plan.watermark_at,
+        with_instant=attributes | length > 0) }}
 
 ),
 
@@ -25,9 +25,9 @@ activity_periods as (
 
 ),
 
--- one row per user and active period up to the as-of period (on incremental runs, of the
--- activity since read_from)
-{{ 'fresh_periods' if plan.partial else 'active_periods' }} as (
+-- one row per user and active period up to the as-of period (on a windowed run, of the
+-- activity since the first day read)
+{{ 'periods_read' if partly_read else 'active_periods' }} as (
 
     select
         activity_periods.user_id,
@@ -37,21 +37,23 @@ activity_periods as (
             'activity_periods.' ~ attribute, 'activity_periods.activity_instant') }} as {{ attribute }}
         {%- endfor %}
     from activity_periods
-    inner join as_of
-        on activity_periods.period_start <= as_of.as_of_period
-    {%- if windowed %}
-    where {{ dbt_activation._period_start('activity_periods.active_at', 'day') }} >= {{ plan.read_from }}
-    {%- endif %}
+    where
+        activity_periods.period_start <= {{ dbt_activation._activation_states_as_of_period(plan, configuration, inputs) }}
+        {%- if windowed %}
+        and {{ dbt_activation._period_start('activity_periods.active_at', 'day') }}
+        >= {{ dbt_activation._date_literal(plan.first_day_read) }}
+        {%- endif %}
     group by activity_periods.user_id, activity_periods.period_start
 
 ),
 {%- if windowed %}
 
--- users whose rows from w0 on are rewritten: those active since read_from. No other user's
--- rows change, but for the churn row of a period this run adds (see inactive_rows)
-touched_users as (
+-- the users whose rows from the first rewritten period on are rewritten: those active since
+-- the first day read. No other user's rows change, but for the churn row of a period this
+-- run adds (see churn_rows)
+rewritten_users as (
 
-    select distinct user_id from {{ 'fresh_periods' if plan.partial else 'active_periods' }}
+    select distinct user_id from {{ 'periods_read' if partly_read else 'active_periods' }}
     {%- if dbt_activation._activation_states_rewrites_whole_periods() %}
 
     union distinct
@@ -59,16 +61,16 @@ touched_users as (
     -- this engine rewrites whole periods: every user with a row in them
     select user_id
     from {{ this }}
-    where period_start >= {{ plan.window_start }}
+    where period_start >= {{ first_rewritten_period }}
     {%- endif %}
 
 ),
 {%- endif %}
-{%- if plan.partial %}
+{%- if partly_read %}
 
--- w0 began before read_from: its activity before read_from is not read again, it is in the
--- stored active rows of w0
-stored_partial as (
+-- the first rewritten period began before the first day read: its earlier activity is not
+-- read again, it is in the period's stored active rows
+stored_first_period as (
 
     select
         stored.user_id,
@@ -77,89 +79,91 @@ stored_partial as (
         stored.{{ attribute }}
         {%- endfor %}
     from {{ this }} as stored
-    inner join touched_users
-        on stored.user_id = touched_users.user_id
-    where stored.period_start = {{ plan.window_start }} and stored.is_active
+    inner join rewritten_users
+        on stored.user_id = rewritten_users.user_id
+    where stored.period_start = {{ first_rewritten_period }} and stored.is_active
 
 ),
 {%- if attributes %}
 
--- which attributes have a value in w0 before read_from (the stored first value is then the
--- period's; otherwise the first value read since read_from is), for the users active in w0
--- both before this run and since read_from whose stored and fresh first values differ for
--- some attribute: for the others either value is the period's (see active_periods), so only
--- their activity of w0 is read again
-early_values as (
+-- which attributes have a value in the first rewritten period before the first day read (the
+-- stored first value is then the period's; otherwise the first value read since is), for the
+-- users active in that period both before and since the first day read whose stored and
+-- newly read first values differ for some attribute: for the others either value is the
+-- period's (see active_periods), so only their activity of that period is read again
+values_before_first_day as (
 
     select
-        early.user_id
+        earlier.user_id
         {%- for attribute in attributes %},
-        count(early.{{ attribute }}) as early_values_{{ loop.index }}
+        count(earlier.{{ attribute }}) as values_before_{{ loop.index }}
         {%- endfor %}
     from (
-        {{ dbt_activation._activity_read(source, user_id, activity_at, timezone, attributes,
-            source_partition_column, plan.window_scan_from, plan.window_scan_until) }}
-    ) as early
-    inner join fresh_periods
-        on early.user_id = fresh_periods.user_id
-    inner join stored_partial
-        on early.user_id = stored_partial.user_id
+        {{ dbt_activation._activity_read(configuration, inputs, plan.first_period_scan_from,
+            plan.first_period_scan_until, until_inclusive=false) }}
+    ) as earlier
+    inner join periods_read
+        on earlier.user_id = periods_read.user_id
+    inner join stored_first_period
+        on earlier.user_id = stored_first_period.user_id
     where
-        fresh_periods.period_start = {{ plan.window_start }}
+        periods_read.period_start = {{ first_rewritten_period }}
         and (
             {%- for attribute in attributes %}
-            {{ 'or ' if not loop.first }}fresh_periods.{{ attribute }} <> stored_partial.{{ attribute }}
+            {{ 'or ' if not loop.first }}periods_read.{{ attribute }} <> stored_first_period.{{ attribute }}
             {%- endfor %}
         )
-        and {{ dbt_activation._period_start('early.active_at', 'day') }} >= {{ plan.window_start }}
-        and {{ dbt_activation._period_start('early.active_at', 'day') }} < {{ plan.read_from }}
-    group by early.user_id
+        and {{ dbt_activation._period_start('earlier.active_at', 'day') }} >= {{ first_rewritten_period }}
+        and {{ dbt_activation._period_start('earlier.active_at', 'day') }}
+        < {{ dbt_activation._date_literal(plan.first_day_read) }}
+    group by earlier.user_id
 
 ),
 {%- endif %}
 
--- the active periods from w0: those read since read_from and the stored ones of w0
+-- the active periods from the first rewritten period on: those read and the stored ones of
+-- the first rewritten period
 active_periods as (
     {%- if attributes %}
 
     select
-        coalesce(fresh_periods.user_id, stored_partial.user_id) as user_id,
-        coalesce(fresh_periods.period_start, stored_partial.period_start) as period_start
+        coalesce(periods_read.user_id, stored_first_period.user_id) as user_id,
+        coalesce(periods_read.period_start, stored_first_period.period_start) as period_start
         {%- for attribute in attributes %},
-        {#- two different values: the stored one if w0 has a value before read_from (the
-            fresh one is then later), else the fresh one (read since read_from, late data
-            included); a null stored value: the fresh one (no value before read_from); a
-            null fresh value: the stored one; the same value: the stored one (not the fresh
-            one, should the engine compare e.g. case-insensitively) -#}
+        {#- two different values: the stored one if the period has a value before the first
+            day read (the one read is then later), else the one read (late data included); a
+            null stored value: the one read; a null value read: the stored one; the same
+            value: the stored one (not the one read, should the engine compare e.g.
+            case-insensitively) -#}
         case
-            when stored_partial.user_id is null then fresh_periods.{{ attribute }}
-            when fresh_periods.user_id is null or early_values.early_values_{{ loop.index }} > 0
-                then stored_partial.{{ attribute }}
-            when fresh_periods.{{ attribute }} <> stored_partial.{{ attribute }}
-                then fresh_periods.{{ attribute }}
-            else coalesce(stored_partial.{{ attribute }}, fresh_periods.{{ attribute }})
+            when stored_first_period.user_id is null then periods_read.{{ attribute }}
+            when periods_read.user_id is null or values_before_first_day.values_before_{{ loop.index }} > 0
+                then stored_first_period.{{ attribute }}
+            when periods_read.{{ attribute }} <> stored_first_period.{{ attribute }}
+                then periods_read.{{ attribute }}
+            else coalesce(stored_first_period.{{ attribute }}, periods_read.{{ attribute }})
         end as {{ attribute }}
         {%- endfor %}
-    from fresh_periods
-    full outer join stored_partial
+    from periods_read
+    full outer join stored_first_period
         on
-            fresh_periods.user_id = stored_partial.user_id
-            and fresh_periods.period_start = stored_partial.period_start
-    left join early_values
-        on stored_partial.user_id = early_values.user_id
+            periods_read.user_id = stored_first_period.user_id
+            and periods_read.period_start = stored_first_period.period_start
+    left join values_before_first_day
+        on stored_first_period.user_id = values_before_first_day.user_id
     {%- else %}
 
     select
         user_id,
         period_start
-    from fresh_periods
+    from periods_read
 
     union distinct
 
     select
         user_id,
         period_start
-    from stored_partial
+    from stored_first_period
     {%- endif %}
 
 ),
@@ -167,32 +171,48 @@ active_periods as (
 {% endmacro %}
 
 
-{#- The activity read from `source`: the user, the attributes, the local time (and the instant,
-    for first values), at or after `scan_from` (none: all; see _scan_since) and before the
-    SQL timestamp `scan_until` (none: no bound). -#}
-{% macro _activity_read(
-    source, user_id, activity_at, timezone, attributes, source_partition_column, scan_from,
-    scan_until=none, with_instant=false
-) -%}
+{#- The activity read from the source: the user, the attributes, the local time (and the
+    instant, for first values), at or after `read_from` (a datetime; none: from the start;
+    see _scan_since) and up to `read_until` (a datetime, included unless until_inclusive is
+    false; none: no bound). -#}
+{% macro _activity_read(configuration, inputs, read_from, read_until, with_instant=false,
+        until_inclusive=true) -%}
+    {%- set instant = inputs.activity_instant -%}
     select
-        {{ user_id }} as user_id,
-        {%- for attribute in attributes %}
+        {{ configuration.user_id }} as user_id,
+        {%- for attribute in configuration.attributes %}
         {{ attribute }},
         {%- endfor %}
         {%- if with_instant %}
-        {{ activity_at }} as activity_instant,
+        {{ instant }} as activity_instant,
         {%- endif %}
-        {{ dbt_activation._local_timestamp(activity_at, timezone) }} as active_at
-    from {{ source }}
+        {{ dbt_activation._local_timestamp(instant, configuration.timezone) }} as active_at
+    from {{ inputs.source }}
     where
-        {{ user_id }} is not null
-        and {{ activity_at }} is not null
-        {%- if scan_from is not none %}
-        and {{ dbt_activation._scan_since(activity_at, source_partition_column, scan_from) }}
+        {{ configuration.user_id }} is not null
+        and {{ instant }} is not null
+        {%- if read_from is not none %}
+        and {{ dbt_activation._scan_since(instant, inputs.source_partition_column, read_from) }}
         {%- endif %}
-        {%- if scan_until is not none %}
-        and {{ activity_at }} < {{ scan_until }}
+        {%- if read_until is not none %}
+        and {{ instant }} {{ '<=' if until_inclusive else '<' }} {{ dbt_activation._timestamp_literal(read_until) }}
         {%- endif %}
+{%- endmacro %}
+
+
+{#- The as-of period, for the SQL: a date literal or, when it could not be read at compile time
+    (the source is a unit test's fixture), the period of the latest activity, in SQL. -#}
+{% macro _activation_states_as_of_period(plan, configuration, inputs) -%}
+    {%- if plan.as_of_period is not none -%}
+        {{ dbt_activation._date_literal(plan.as_of_period) }}
+    {%- else -%}
+        (
+            select {{ dbt_activation._period_start(dbt_activation._local_timestamp(
+                'max(' ~ inputs.activity_instant ~ ')', configuration.timezone),
+                configuration.grain, configuration.week_start) }}
+            from {{ inputs.source }}
+        )
+    {%- endif -%}
 {%- endmacro %}
 
 
@@ -202,12 +222,11 @@ active_periods as (
     {{ return(adapter.dispatch('_activation_states_rewrites_whole_periods', 'dbt_activation')()) }}
 {% endmacro %}
 
-
 {% macro default___activation_states_rewrites_whole_periods() %}
     {{ return(false) }}
 {% endmacro %}
 
-
+{#- Spark overwrites whole partitions (insert_overwrite on period_start). -#}
 {% macro spark___activation_states_rewrites_whole_periods() %}
     {{ return(true) }}
 {% endmacro %}

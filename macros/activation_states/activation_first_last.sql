@@ -21,30 +21,38 @@
     {%- set source_partition_column = dbt_activation._validate_partition_column(
         macro_name, 'source_partition_column', source, source_partition_column) -%}
     {%- do dbt_activation._first_last_config() -%}
+    {%- do config(meta={'dbt_activation': {'macro': macro_name}}) -%}
 
-    {{ return(adapter.dispatch('activation_first_last', 'dbt_activation')(
-        source=source, user_id=user_id, activity_at=activity_at, lookback_days=lookback_days,
-        source_partition_column=source_partition_column)) }}
+    {#- what shapes the rows: recorded with each run, and compared by the next -#}
+    {%- set configuration = {'source': dbt_activation._relation_name(source), 'user_id': user_id, 'activity_at': activity_at} -%}
+    {%- set inputs = {
+        'source': source,
+        'activity_instant': dbt_activation._instant_column(macro_name, 'activity_at', source, activity_at),
+        'source_partition_column': source_partition_column,
+    } -%}
+    {%- set plan = dbt_activation._first_last_run_plan(configuration, inputs, lookback_days) -%}
+    {{ return(adapter.dispatch('activation_first_last', 'dbt_activation')(plan, configuration, inputs)) }}
 {% endmacro %}
 
 
-{% macro default__activation_first_last(source, user_id, activity_at, lookback_days, source_partition_column) %}
-{%- set incremental = is_incremental() -%}
-{%- if incremental -%}
-    {%- set scan_from = dbt_activation._first_last_scan_from(lookback_days) -%}
-{%- endif %}
-
+{% macro default__activation_first_last(plan, configuration, inputs) %}
+{%- set incremental = plan.mode != 'full_build' -%}
+{{ dbt_activation._run_state_header('activation_first_last', plan) }}
 with activity as (
 
     select
-        {{ user_id }} as user_id,
-        {{ activity_at }} as activity_at
-    from {{ source }}
+        {{ configuration.user_id }} as user_id,
+        {{ inputs.activity_instant }} as activity_at
+    from {{ inputs.source }}
     where
-        {{ user_id }} is not null
-        and {{ activity_at }} is not null
-        {%- if incremental and scan_from is not none %}
-        and {{ dbt_activation._scan_since(activity_at, source_partition_column, scan_from) }}
+        {{ configuration.user_id }} is not null
+        and {{ inputs.activity_instant }} is not null
+        {%- if plan.first_instant_read is not none %}
+        and {{ dbt_activation._scan_since(inputs.activity_instant, inputs.source_partition_column,
+            plan.first_instant_read) }}
+        {%- endif %}
+        {%- if plan.watermark_at is not none %}
+        and {{ inputs.activity_instant }} <= {{ dbt_activation._timestamp_literal(plan.watermark_at) }}
         {%- endif %}
 
 ),
@@ -154,37 +162,13 @@ final as (
 {% endmacro %}
 
 
-{#- The first instant an incremental run reads (a datetime, none when the table is empty;
-    an SQL expression in a unit test): the latest stored activity minus the lookback. -#}
-{% macro _first_last_scan_from(lookback_days) %}
-    {%- if not execute -%}
-        {{ return(none) }}
-    {%- endif -%}
-    {%- if not dbt_activation._is_queryable(this) -%}
-        {#- a unit test, where `this` is a CTE: the same instant as an SQL expression -#}
-        {{ return(dbt.dateadd('day', -lookback_days, '(select max(last_active_at) from ' ~ this ~ ')')) }}
-    {%- endif -%}
-    {%- set latest = run_query('select max(last_active_at) from ' ~ this).columns[0].values()[0] -%}
-    {%- if latest is none -%}
-        {{ log("activation_first_last " ~ this ~ ": table is empty, reading all activity", info=true) }}
-        {{ return(none) }}
-    {%- endif -%}
-    {%- if latest.hour is not defined -%}
-        {#- a DATE activity column -#}
-        {%- set latest = modules.datetime.datetime.combine(latest, modules.datetime.time()) -%}
-    {%- endif -%}
-    {%- set scan_from = latest.replace(tzinfo=none) - modules.datetime.timedelta(days=lookback_days) -%}
-    {{ log("activation_first_last " ~ this ~ ": incremental run reading activity since " ~ scan_from, info=true) }}
-    {{ return(scan_from) }}
-{% endmacro %}
-
-
 {% macro _first_last_config() %}
     {{ return(adapter.dispatch('_first_last_config', 'dbt_activation')()) }}
 {% endmacro %}
 
 {% macro default___first_last_config() %}
-    {%- do config(materialized='incremental', incremental_strategy='delete+insert', unique_key='user_id') -%}
+    {%- do config(materialized='incremental', incremental_strategy='delete+insert', unique_key='user_id',
+        pre_hook=dbt_activation._run_state_pre_hooks(), post_hook=dbt_activation._run_state_post_hooks()) -%}
 {% endmacro %}
 
 {#- BigQuery: merge (no delete+insert there); one row per user, updated anywhere by a run:
@@ -192,7 +176,8 @@ final as (
 {% macro bigquery___first_last_config() %}
     {%- do config(
         materialized='incremental', incremental_strategy='merge', unique_key='user_id',
-        cluster_by=['user_id']) -%}
+        cluster_by=['user_id'], pre_hook=dbt_activation._run_state_pre_hooks(),
+        post_hook=dbt_activation._run_state_post_hooks()) -%}
 {% endmacro %}
 
 {#- Spark (parquet, no MERGE): insert_overwrite of the whole table (one row per user, no
@@ -202,6 +187,7 @@ final as (
     {%- set stored = "{{ dbt_activation._first_last_stored() }}" -%}
     {%- do config(
         materialized='incremental', incremental_strategy='insert_overwrite', file_format='parquet',
-        pre_hook=['drop table if exists ' ~ stored, '{{ dbt_activation._first_last_snapshot() }}'],
-        post_hook=['drop table if exists ' ~ stored]) -%}
+        pre_hook=['drop table if exists ' ~ stored, '{{ dbt_activation._first_last_snapshot() }}']
+            + dbt_activation._run_state_pre_hooks(),
+        post_hook=['drop table if exists ' ~ stored] + dbt_activation._run_state_post_hooks()) -%}
 {% endmacro %}

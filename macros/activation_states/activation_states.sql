@@ -5,22 +5,14 @@
     the last active period, the length of the inactive gap, the first active period, the
     active periods so far and, optionally, attributes of the period's first activity.
 
-    Incremental: a run reads activity from read_from (the latest day processed, as far as
-    the stored table and first_last tell, minus the lookback, activation__lookback_days) and
-    rewrites the periods from w0 (the period of read_from) for the users it touches: users
-    active since read_from. The other users' stored rows are final, but for the churn row
-    of a period the run adds, written from their stored row of the latest period. The
-    activity of w0 before read_from (weeks and months) is taken from the stored active rows
-    of w0. Each touched user is continued from their stored row of the
-    period before w0 if active then (its state, streak, active periods so far and first
-    active period), else from their latest stored inactive row before w0 (the churn after
-    their last active period, with the count and the first active period); the run replaces
-    their rows from w0 on (key: user_id, period_start).
+    The stages, each in its own file of this folder: configuration (_activation_states_config),
+    plan (_activation_states_plan: the mode and window of an incremental run, from the run
+    state recorded beside the table), reads, carried state, state computation, output.
 -#}
 {% macro activation_states(
     source,
-    first_last,
-    grain,
+    first_last=none,
+    grain=none,
     user_id='user_id',
     activity_at='datetime',
     timezone=none,
@@ -32,7 +24,16 @@
 ) %}
     {%- set macro_name = 'activation_states' -%}
     {%- do dbt_activation._validate_relation(macro_name, 'source', source) -%}
-    {%- do dbt_activation._validate_relation(macro_name, 'first_last', first_last) -%}
+    {%- if first_last is not none -%}
+        {%- do dbt_activation._validate_relation(macro_name, 'first_last', first_last) -%}
+        {%- if execute -%}
+            {%- do exceptions.warn(macro_name ~ ": model " ~ this.identifier ~ ": first_last is no longer"
+                ~ " read (the model records its own watermark) and can be removed from the call") -%}
+        {%- endif -%}
+    {%- endif -%}
+    {%- if grain is none -%}
+        {%- do dbt_activation._fail(macro_name, 'grain', missing_argument, "one of 'day', 'week', 'month'") -%}
+    {%- endif -%}
     {%- set grain = dbt_activation._validate_choice(macro_name, 'grain', grain, ['day', 'week', 'month']) -%}
     {%- do dbt_activation._validate_identifier(macro_name, 'user_id', user_id) -%}
     {%- do dbt_activation._validate_identifier(macro_name, 'activity_at', activity_at) -%}
@@ -63,35 +64,40 @@
     {%- do dbt_activation._validate_columns(macro_name, source, source_columns) -%}
     {%- set source_partition_column = dbt_activation._validate_partition_column(
         macro_name, 'source_partition_column', source, source_partition_column) -%}
-    {%- do dbt_activation._validate_columns(macro_name, first_last,
-        [['first_last (a model built by activation_first_last)', 'user_id'],
-         ['first_last (a model built by activation_first_last)', 'first_active_at'],
-         ['first_last (a model built by activation_first_last)', 'last_active_at']]) -%}
 
+    {#- what shapes the rows: recorded with each run, and compared by the next -#}
+    {%- set configuration = {
+        'source': dbt_activation._relation_name(source),
+        'user_id': user_id,
+        'activity_at': activity_at,
+        'grain': grain,
+        'timezone': timezone,
+        'week_start': week_start if grain == 'week' else none,
+        'attributes': attributes,
+        'as_of': as_of,
+    } -%}
     {%- do dbt_activation._activation_states_config(grain) -%}
+    {%- do config(meta={'dbt_activation': {'macro': macro_name, 'grain': grain, 'timezone': timezone,
+        'week_start': week_start, 'as_of': as_of, 'attributes': attributes}}) -%}
 
-    {{ return(adapter.dispatch('activation_states', 'dbt_activation')(
-        source=source, first_last=first_last, grain=grain, user_id=user_id,
-        activity_at=activity_at, timezone=timezone, week_start=week_start,
-        attributes=attributes, lookback_days=lookback_days, as_of=as_of,
-        source_partition_column=source_partition_column)) }}
+    {%- set inputs = {
+        'source': source,
+        'activity_instant': dbt_activation._instant_column(macro_name, 'activity_at', source, activity_at),
+        'source_partition_column': source_partition_column,
+    } -%}
+    {%- set plan = dbt_activation._activation_states_run_plan(configuration, inputs, lookback_days) -%}
+    {{ return(adapter.dispatch('activation_states', 'dbt_activation')(plan, configuration, inputs)) }}
 {% endmacro %}
 
 
-{% macro default__activation_states(
-    source, first_last, grain, user_id, activity_at, timezone, week_start, attributes,
-    lookback_days, as_of, source_partition_column
-) %}
-{%- set plan = dbt_activation._activation_states_plan(
-    first_last, grain, timezone, week_start, lookback_days, as_of) -%}
-
-with {{ dbt_activation._activation_states_reads(plan, source, first_last, grain, user_id, activity_at,
-    timezone, week_start, attributes, as_of, source_partition_column) }}
-{{ dbt_activation._activation_states_carried(plan, grain) }}
-{{ dbt_activation._activation_states_compute(plan, grain, attributes) }}
-{{ dbt_activation._activation_states_output(plan, grain, attributes) }}
+{#- The statement: the run's plan in a comment (read back by the run-state hooks), then the
+    stages' CTEs. -#}
+{% macro default__activation_states(plan, configuration, inputs) %}
+{{ dbt_activation._run_state_header('activation_states', plan) }}
+with {{ dbt_activation._activation_states_reads(plan, configuration, inputs) }}
+{{ dbt_activation._activation_states_carried(plan, configuration) }}
+{{ dbt_activation._activation_states_compute(plan, configuration) }}
+{{ dbt_activation._activation_states_output(plan, configuration, inputs) }}
 
 select * from final
 {% endmacro %}
-
-

@@ -1,25 +1,27 @@
 {#-
     activation_summary: one row per period of an activation model (every period from its
     first period_start to the as-of period, or its last period_start when later, zeros
-    where nothing happened) with the growth accounting counts and rates. Rebuilt as a
-    table on each run: it has one row per period.
+    where nothing happened) with the growth accounting counts and rates, and whether the
+    period is complete. Rebuilt as a table on each run: it has one row per period. The
+    grain, week start and as-of date are the activation model's own (its recorded
+    configuration); `grain` and `as_of`, when given, must agree with them.
 -#}
 {% macro activation_summary(activation, grain=none, as_of=none) %}
     {%- set macro_name = 'activation_summary' -%}
     {%- do dbt_activation._validate_relation(macro_name, 'activation', activation) -%}
-    {%- set grain = dbt_activation._validate_grain(macro_name, activation, grain) -%}
-    {%- set as_of = dbt_activation._validate_date(macro_name, 'as_of',
-        dbt_activation._activation_var('activation__as_of', as_of)) -%}
+    {%- set as_of = dbt_activation._validate_date(macro_name, 'as_of', as_of) -%}
+    {%- set settings = dbt_activation._activation_model_settings(macro_name, activation, grain, as_of) -%}
     {%- do dbt_activation._validate_columns(macro_name, activation,
         [['activation (a model built by activation_states)', 'activation_state']]) -%}
-    {%- do config(materialized='table') -%}
+    {%- do config(materialized='table', meta={'dbt_activation': {'macro': macro_name, 'grain': settings.grain}}) -%}
 
-    {{ return(adapter.dispatch('activation_summary', 'dbt_activation')(activation, grain, as_of)) }}
+    {{ return(adapter.dispatch('activation_summary', 'dbt_activation')(activation, settings)) }}
 {% endmacro %}
 
 
-{% macro default__activation_summary(activation, grain, as_of) %}
-{%- set bounds = dbt_activation._activation_summary_bounds(activation, grain, as_of) -%}
+{% macro default__activation_summary(activation, settings) %}
+{%- set grain = settings.grain -%}
+{%- set bounds = dbt_activation._activation_summary_bounds(activation, grain, settings.week_start, settings.as_of) -%}
 {%- set float_type = dbt_activation._type_double() -%}
 {%- set int_type = dbt.type_bigint() -%}
 
@@ -99,7 +101,16 @@ final as (
         cast(reactivated_users as {{ float_type }})
         / nullif(lag(dormant_users) over (order by period_start), 0) as reactivation_rate,
         cast(new_users + reactivated_users as {{ float_type }})
-        / nullif(churned_users, 0) as quick_ratio
+        / nullif(churned_users, 0) as quick_ratio,
+        {#- the last period (the as-of period) is still open, unless the as-of date is its
+            last day or later -#}
+        {%- if bounds is none %}
+        false as is_period_complete
+        {%- elif bounds.as_of_ends_last %}
+        true as is_period_complete
+        {%- else %}
+        period_start < {{ bounds.last }} as is_period_complete
+        {%- endif %}
     from with_dormant
 
 )
@@ -127,34 +138,12 @@ select * from final
 {%- endmacro %}
 
 
-{#- `select ... as period_start`: every period of an activation model, from its first
-    period_start to its last, with or without rows (the analyses' calendar). The range is
-    read in SQL (nothing is fixed at compile time, so the compiled query stays valid on
-    another model of the same grain); at most 32,768 periods. -#}
-{% macro _model_periods(activation, grain) -%}
-    {%- set offset = '(series.generated_number - 1)' -%}
-    select
-        cast({{ dbt_activation._dateadd(
-            'day' if grain == 'week' else grain,
-            '7 * ' ~ offset if grain == 'week' else offset,
-            'model_range.first_period') }} as date) as period_start
-    from ({{ dbt.generate_series(32768) }}) as series
-    cross join (
-        select
-            min(period_start) as first_period,
-            max(period_start) as last_period
-        from {{ activation }}
-    ) as model_range
-    where {{ offset }} <= {{ dbt_activation._periods_between(
-        'model_range.first_period', 'model_range.last_period', grain) }}
-{%- endmacro %}
-
-
-{#- The first period and the period after the last one (aligned, as date_spine counts whole
-    periods), as SQL date literals read at compile time; none when the model is empty or
-    not built yet. The last period is the model's last period_start or, when later, the
-    period of `as_of` (the model has no rows for the inactive periods before it). -#}
-{% macro _activation_summary_bounds(activation, grain, as_of) %}
+{#- The first period, the last one and the period after it (aligned, as date_spine counts whole
+    periods), as SQL date literals read at compile time, and whether the as-of date ends the
+    last period; none when the model is empty or not built yet. The last period is the
+    model's last period_start or, when later, the period of `as_of` (the model has no rows
+    for the inactive periods before it). -#}
+{% macro _activation_summary_bounds(activation, grain, week_start, as_of) %}
     {%- if not dbt_activation._is_queryable(activation) or adapter.get_relation(
         database=activation.database, schema=activation.schema,
         identifier=activation.identifier) is none -%}
@@ -167,23 +156,18 @@ select * from final
     {%- if row[0] is none -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set first = row[0] if row[0].hour is not defined else row[0].date() -%}
-    {%- set last = row[1] if row[1].hour is not defined else row[1].date() -%}
-    {%- if as_of is not none -%}
-        {%- set as_of_day = modules.datetime.datetime.strptime(as_of, '%Y-%m-%d').date() -%}
-        {#- the period of as_of, aligned on the model's periods (its week start) -#}
-        {%- if grain == 'month' -%}
-            {%- set as_of_period = as_of_day.replace(day=1) -%}
-        {%- elif grain == 'week' -%}
-            {%- set as_of_period = as_of_day - modules.datetime.timedelta(days=(as_of_day - first).days % 7) -%}
-        {%- else -%}
-            {%- set as_of_period = as_of_day -%}
-        {%- endif -%}
-        {%- set last = [last, as_of_period] | max -%}
+    {%- set first = dbt_activation._as_date(row[0]) -%}
+    {%- set last = dbt_activation._as_date(row[1]) -%}
+    {%- set as_of_day = dbt_activation._as_date(as_of) -%}
+    {%- if as_of_day is not none -%}
+        {%- set last = [last, dbt_activation._py_period_start(as_of_day, grain, week_start)] | max -%}
     {%- endif -%}
+    {%- set after_last = dbt_activation._py_next_period(last, grain) -%}
     {{ return({
         'first': dbt_activation._date_literal(first),
-        'after_last': dbt_activation._date_literal(dbt_activation._py_next_period(last, grain)),
+        'last': dbt_activation._date_literal(last),
+        'after_last': dbt_activation._date_literal(after_last),
+        'as_of_ends_last': as_of_day is not none and as_of_day >= after_last - modules.datetime.timedelta(days=1),
     }) }}
 {% endmacro %}
 

@@ -1,7 +1,8 @@
 {#- first_activation_events, first occurrences: the CTEs from the earliest occurrences seen to
     the CTE final (the rows to write). -#}
-{% macro _first_activation_compute(first_visit_event, timezone) %}
-{%- set incremental = is_incremental() -%}
+{% macro _first_activation_compute(plan, configuration) %}
+{%- set incremental = plan.mode != 'full_build' -%}
+{%- set first_visit_event, timezone = configuration.first_visit_event, configuration.timezone -%}
 
 -- earliest occurrence of each key event at or after the user's first visit: the earliest
 -- instant (not wall-clock time, which repeats an hour when clocks go back), then its local time

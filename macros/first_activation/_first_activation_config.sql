@@ -83,7 +83,9 @@
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key=['user_id', 'event_name'],
-        post_hook=[cleanup],
+        pre_hook=dbt_activation._run_state_pre_hooks(),
+        post_hook=[cleanup, "{{ dbt_activation._first_activation_check_key_events() }}"]
+            + dbt_activation._run_state_post_hooks(),
     ) -%}
 {% endmacro %}
 
@@ -97,7 +99,9 @@
         unique_key=['user_id', 'event_name'],
         partition_by={'field': 'date', 'data_type': 'date', 'granularity': 'day'},
         cluster_by=['event_name', 'user_id'],
-        post_hook=[cleanup],
+        pre_hook=dbt_activation._run_state_pre_hooks(),
+        post_hook=[cleanup, "{{ dbt_activation._first_activation_check_key_events() }}"]
+            + dbt_activation._run_state_post_hooks(),
     ) -%}
 {% endmacro %}
 
@@ -112,6 +116,35 @@
         incremental_strategy='insert_overwrite',
         file_format='parquet',
         partition_by=['date'],
-        post_hook=[cleanup],
+        pre_hook=dbt_activation._run_state_pre_hooks(),
+        post_hook=[cleanup, "{{ dbt_activation._first_activation_check_key_events() }}"]
+            + dbt_activation._run_state_post_hooks(),
     ) -%}
+{% endmacro %}
+
+
+{#- Post-hook of a full build or of a run that added key events: a warning naming each key
+    event (of those) with no row in the table, e.g. a misspelt one: no user performed it at or
+    after their first visit in the events read. Renders no statement. -#}
+{% macro _first_activation_check_key_events() %}
+    {%- set plan = dbt_activation._run_state_from_sql() if execute else none -%}
+    {%- if plan is none or not plan.details.checked_key_events -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set checked = plan.details.checked_key_events -%}
+    {%- set query -%}
+        select event_name from {{ this }}
+        where event_name in ('{{ checked | join("', '") }}')
+        group by event_name
+    {%- endset -%}
+    {%- set found = run_query(query).columns[0].values() | list -%}
+    {%- set missing = checked | reject('in', found) | list -%}
+    {%- if missing -%}
+        {%- do exceptions.warn("first_activation_events: model " ~ this.identifier ~ ": key event"
+            ~ ("s " if missing | length > 1 else " ") ~ dbt_activation._shown(missing)
+            ~ " never occur" ~ ("" if missing | length > 1 else "s")
+            ~ " in the events read (no user performed " ~ ("them" if missing | length > 1 else "it")
+            ~ " at or after their first visit); check the spelling in key_events") -%}
+    {%- endif -%}
+    {{ return('') }}
 {% endmacro %}

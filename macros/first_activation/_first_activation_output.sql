@@ -1,12 +1,11 @@
 {#- The statement's end, after the CTE `final` (the rows to write). On engines that merge on
     the grain it is `select * from final`. -#}
-{% macro _first_activation_output(incremental, key_events, first_visit_event) %}
-    {{ return(adapter.dispatch('_first_activation_output', 'dbt_activation')(
-        incremental, key_events, first_visit_event)) }}
+{% macro _first_activation_output(plan, configuration) %}
+    {{ return(adapter.dispatch('_first_activation_output', 'dbt_activation')(plan, configuration)) }}
 {% endmacro %}
 
 
-{% macro default___first_activation_output(incremental, key_events, first_visit_event) %}
+{% macro default___first_activation_output(plan, configuration) %}
 select * from final
 {%- endmacro %}
 
@@ -15,8 +14,9 @@ select * from final
     run emits every row of each partition it touches, i.e. of the new rows and of the stored
     rows they replace or that must go (the cleanup of the other engines' post-hook), and a
     tombstone for a touched partition left empty. -#}
-{% macro spark___first_activation_output(incremental, key_events, first_visit_event) %}
-{%- if not incremental %}
+{% macro spark___first_activation_output(plan, configuration) %}
+{%- set key_events, first_visit_event = configuration.key_events, configuration.first_visit_event -%}
+{%- if plan.mode == 'full_build' %}
 select * from final
 {%- else -%}
 {%- set columns = ['date', 'datetime', 'user_id', 'event_name', 'first_visit_date',

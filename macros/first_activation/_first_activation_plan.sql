@@ -1,76 +1,108 @@
-{#- Incremental plan, decided at compile time from the stored table (a small query on the
-    model itself plus one on `users`), and logged:
-    - scan_from: a datetime (SQL in a unit test); events at or after it are read. It is the latest
-      stored first occurrence of a key event minus the lookback (minus one more day, so that no time zone
-      offset can push an event out of the window), or the first visit of a user that is
-      new to the model or whose first visit changed, whichever is earlier.
-    - backfill_events: key events with no stored row yet (just added to key_events, or
-      never seen): read from the whole history. -#}
-{% macro _first_activation_plan(
-    users, key_events, user_id, first_visit_at, first_visit_event, timezone, lookback_days
-) %}
-    {%- if not dbt_activation._is_queryable(this) -%}
-        {#- parsing, or a unit test (where `this` is a CTE): read all events -#}
-        {{ return({'scan_from': dbt_activation._timestamp_literal(modules.datetime.datetime(1970, 1, 1)),
-                   'backfill_events': []}) }}
+{#- first_activation_events' plan: one mode (see _internal/_incremental_plan.sql) and its
+    window, decided at compile time from the recorded run state, this run's configuration and
+    `new_data` (none, or {'latest_instant': the latest key event, 'earliest_changed_first_visit':
+    the earliest first visit of the users new to the table or whose first visit moved}). A
+    pure function, tested on a table of situations (seeds/incremental_plan/).
+    A normal or key_events_changed run reads events from first_instant_read (the watermark
+    minus the lookback, or the earliest changed first visit when earlier) up to the new
+    watermark, and the whole history of backfill_events (key events added to key_events);
+    removed_events (taken out of key_events) lose their rows in the post-hook. -#}
+{% macro _first_activation_plan(incremental, recorded, configuration, lookback_days, new_data) %}
+    {%- set mode = dbt_activation._plan_state_mode(incremental, recorded, configuration) -%}
+    {%- set setting, added, removed = none, [], [] -%}
+    {%- if mode is none -%}
+        {%- set stored = recorded.complete -%}
+        {%- set setting = dbt_activation._changed_setting(stored.configuration, configuration,
+            ['events', 'users', 'user_id', 'event_name', 'event_at', 'first_visit_at', 'first_visit_event',
+             'timezone']) -%}
+        {%- set added = configuration.key_events | reject('in', stored.configuration.key_events) | list -%}
+        {%- set removed = stored.configuration.key_events | reject('in', configuration.key_events) | list -%}
+        {%- set mode = 'configuration_changed' if setting is not none
+            else 'empty_table' if stored.watermark_at is none
+            else 'key_events_changed' if added or removed else 'normal' -%}
     {%- endif -%}
-    {%- set stored_query -%}
-        select event_name, max(datetime) as latest
-        from {{ this }}
-        group by event_name
-    {%- endset -%}
-    {%- set stored = run_query(stored_query) -%}
-    {%- set stored_events = stored.columns[0].values() | list -%}
-    {#- the latest key event processed; the first-visit rows come from `users`, which can
-        run ahead of the events -#}
-    {%- set latest = [] -%}
-    {%- for row in stored.rows if row[0] != first_visit_event and row[1] is not none -%}
-        {%- do latest.append(row[1]) -%}
-    {%- endfor -%}
-    {%- set backfill_events = key_events | reject('in', stored_events) | list -%}
-    {%- set removed_events = stored_events | reject('in', key_events + [first_visit_event]) | list -%}
+    {%- set windowed = mode in ['normal', 'key_events_changed'] -%}
+    {%- set stored_watermark = dbt_activation._as_datetime(recorded.complete.watermark_at) if windowed else none -%}
+    {%- set latest = dbt_activation._as_datetime(new_data.latest_instant) if new_data else none -%}
+    {%- set first_instant_read = none -%}
+    {%- if windowed -%}
+        {%- set candidates = [stored_watermark - modules.datetime.timedelta(days=lookback_days)] -%}
+        {%- if new_data and new_data.earliest_changed_first_visit is not none -%}
+            {%- do candidates.append(dbt_activation._as_datetime(new_data.earliest_changed_first_visit)) -%}
+        {%- endif -%}
+        {%- set first_instant_read = candidates | min -%}
+    {%- endif -%}
+    {{ return({
+        'mode': mode,
+        'refusal': dbt_activation._plan_refusal_message('first_activation_events', mode, recorded,
+            configuration, setting) if mode in dbt_activation._plan_refusals() else none,
+        'configuration': configuration,
+        'run_number': (recorded.last_run_number if recorded else 0) + 1,
+        'first_instant_read': first_instant_read,
+        'backfill_events': added,
+        'removed_events': removed,
+        'watermark_at': [stored_watermark, latest] | reject('none') | max
+            if stored_watermark is not none or latest is not none else none,
+        'details': {'checked_key_events': configuration.key_events if mode in ['full_build', 'empty_table']
+            else added},
+    }) }}
+{% endmacro %}
 
-    {%- set changed_query -%}
-        select min(users_source.{{ first_visit_at }}) as earliest
-        from (
-            -- one row per user, as in the model's SQL
-            select {{ user_id }}, min({{ first_visit_at }}) as {{ first_visit_at }}
-            from {{ users }}
-            where {{ user_id }} is not null and {{ first_visit_at }} is not null
-            group by {{ user_id }}
-        ) as users_source
-        left join (
-            select user_id, first_visit_datetime
-            from {{ this }}
-            where event_name = '{{ first_visit_event }}'
-        ) as stored
-            on users_source.{{ user_id }} = stored.user_id
-        where
-            stored.user_id is null
-            or stored.first_visit_datetime
-            <> {{ dbt_activation._local_timestamp('users_source.' ~ first_visit_at, timezone) }}
-    {%- endset -%}
-    {%- set earliest_changed = run_query(changed_query).columns[0].values()[0] -%}
 
-    {%- set candidates = [] -%}
-    {%- if latest | length > 0 -%}
-        {%- set latest_local = latest | max -%}
-        {%- do candidates.append(modules.datetime.datetime.combine(
-            latest_local.date() if latest_local.date is defined else latest_local,
-            modules.datetime.time()) - modules.datetime.timedelta(days=lookback_days + 1)) -%}
+{#- The plan of the model being compiled, its inputs read from the database, applied. -#}
+{% macro _first_activation_run_plan(configuration, inputs, lookback_days) %}
+    {%- set recorded = dbt_activation._run_state_read() -%}
+    {%- set incremental = is_incremental() -%}
+    {%- set plan = dbt_activation._first_activation_plan(incremental, recorded, configuration, lookback_days, none) -%}
+    {%- if plan.refusal is none -%}
+        {%- set new_data = dbt_activation._first_activation_observe(configuration, inputs,
+            plan.first_instant_read, plan.mode != 'full_build') -%}
+        {%- set plan = dbt_activation._first_activation_plan(incremental, recorded, configuration, lookback_days,
+            new_data) -%}
     {%- endif -%}
-    {%- if earliest_changed is not none -%}
-        {%- do candidates.append(earliest_changed.replace(tzinfo=none)) -%}
-    {%- endif -%}
-    {%- if candidates | length == 0 -%}
-        {#- empty table: everything is new -#}
-        {%- set scan_from = modules.datetime.datetime(1970, 1, 1) -%}
-    {%- else -%}
-        {%- set scan_from = candidates | min -%}
-    {%- endif -%}
+    {%- do dbt_activation._plan_apply('first_activation_events', plan,
+        ("reading all events" if plan.first_instant_read is none
+         else "reading events since " ~ plan.first_instant_read)
+        ~ (", backfilling " ~ plan.backfill_events | join(', ') if plan.backfill_events else "")
+        ~ (", removing " ~ plan.removed_events | join(', ') if plan.removed_events else "")) -%}
+    {{ return(plan) }}
+{% endmacro %}
 
-    {{ log("first_activation_events " ~ this ~ ": incremental run reading events since "
-        ~ scan_from ~ (", backfilling " ~ backfill_events | join(', ') if backfill_events else "")
-        ~ (", removing " ~ removed_events | join(', ') if removed_events else ""), info=true) }}
-    {{ return({'scan_from': scan_from, 'backfill_events': backfill_events}) }}
+
+{#- The latest key event at or after `since` (the model reads no other: first visits come
+    from `users`, which may run ahead of the events), and (`incremental`) the earliest first visit of the
+    users new to the table or whose first visit moved; none when the relations cannot be
+    queried at compile time (a unit test's fixtures). -#}
+{% macro _first_activation_observe(configuration, inputs, since, incremental) %}
+    {%- if not dbt_activation._is_queryable(inputs.events) -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set observed = {'latest_instant': dbt_activation._latest_instant(inputs.events, inputs.event_instant,
+        inputs.events_partition_column, since, configuration.event_name ~ " in ('"
+        ~ configuration.key_events | join("', '") ~ "')"), 'earliest_changed_first_visit': none} -%}
+    {%- if incremental and dbt_activation._is_queryable(this) -%}
+        {%- set changed_query -%}
+            select min(users_source.first_visit_at) as earliest
+            from (
+                -- one row per user, as in the model's SQL
+                select {{ configuration.user_id }} as user_id, min({{ inputs.first_visit_instant }}) as first_visit_at
+                from {{ inputs.users }}
+                where {{ configuration.user_id }} is not null and {{ inputs.first_visit_instant }} is not null
+                group by {{ configuration.user_id }}
+            ) as users_source
+            left join (
+                select user_id, first_visit_datetime
+                from {{ this }}
+                where event_name = '{{ configuration.first_visit_event }}'
+            ) as stored
+                on users_source.user_id = stored.user_id
+            where
+                stored.user_id is null
+                or stored.first_visit_datetime
+                <> {{ dbt_activation._local_timestamp('users_source.first_visit_at', configuration.timezone) }}
+        {%- endset -%}
+        {%- do observed.update({'earliest_changed_first_visit':
+            dbt_activation._naive_utc(run_query(changed_query).columns[0].values()[0])}) -%}
+    {%- endif -%}
+    {{ return(observed) }}
 {% endmacro %}

@@ -1,17 +1,18 @@
 {#- first_activation_events, reads: the CTEs of the users and the key events read, and on
     incremental runs the users whose first visit is new or moved. -#}
-{% macro _first_activation_reads(plan, events, users, key_events, user_id, event_name, event_at,
-    first_visit_at, first_visit_event, timezone, events_partition_column) %}
-{%- set incremental = is_incremental() -%}
-{%- set key_event_list = "'" ~ key_events | join("', '") ~ "'" -%}
+{% macro _first_activation_reads(plan, configuration, inputs) %}
+{%- set incremental = plan.mode != 'full_build' -%}
+{%- set user_id, event_name = configuration.user_id, configuration.event_name -%}
+{%- set event_at = inputs.event_instant -%}
+{%- set key_event_list = "'" ~ configuration.key_events | join("', '") ~ "'" -%}
 
 users_source as (
 
     select
         {{ user_id }} as user_id,
-        min({{ first_visit_at }}) as first_visit_at
-    from {{ users }}
-    where {{ user_id }} is not null and {{ first_visit_at }} is not null
+        min({{ inputs.first_visit_instant }}) as first_visit_at
+    from {{ inputs.users }}
+    where {{ user_id }} is not null and {{ inputs.first_visit_instant }} is not null
     group by {{ user_id }}
 
 ),
@@ -22,14 +23,17 @@ events_source as (
         {{ user_id }} as user_id,
         {{ event_name }} as event_name,
         {{ event_at }} as event_at
-    from {{ events }}
+    from {{ inputs.events }}
     where
         {{ user_id }} is not null
         and {{ event_at }} is not null
         and {{ event_name }} in ({{ key_event_list }})
-        {%- if incremental %}
+        {%- if plan.watermark_at is not none %}
+        and {{ event_at }} <= {{ dbt_activation._timestamp_literal(plan.watermark_at) }}
+        {%- endif %}
+        {%- if plan.first_instant_read is not none %}
         and (
-            ({{ dbt_activation._scan_since(event_at, events_partition_column, plan.scan_from) }})
+            ({{ dbt_activation._scan_since(event_at, inputs.events_partition_column, plan.first_instant_read) }})
             {%- if plan.backfill_events %}
             or {{ event_name }} in ('{{ plan.backfill_events | join("', '") }}')
             {%- endif %}
@@ -43,7 +47,7 @@ first_visits as (
     select
         user_id,
         first_visit_at,
-        {{ dbt_activation._local_timestamp('first_visit_at', timezone) }} as first_visit_datetime
+        {{ dbt_activation._local_timestamp('first_visit_at', configuration.timezone) }} as first_visit_datetime
     from users_source
 
 ),
@@ -56,7 +60,7 @@ stored_first_visits as (
         user_id,
         first_visit_datetime
     from {{ this }}
-    where event_name = '{{ first_visit_event }}'
+    where event_name = '{{ configuration.first_visit_event }}'
 
 ),
 

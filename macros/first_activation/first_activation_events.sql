@@ -2,11 +2,10 @@
     first_activation_events: per user, the first visit and the FIRST occurrence of each key
     event at or after it, with the elapsed hours and days (1-based) precomputed.
 
-    A model file holding only this call is a complete incremental model. Each incremental
-    run reads the events since the latest key-event first occurrence stored minus the
-    lookback (activation__lookback_days), plus the whole history of any key event that was
-    added to `key_events` and of any user whose first visit is new or changed, and merges
-    the earlier of the stored and the newly seen occurrence per (user_id, event_name).
+    The stages, each in its own file of this folder: configuration
+    (_first_activation_config), plan (_first_activation_plan: the mode and window of an
+    incremental run, from the run state recorded beside the table), reads, first
+    occurrences (_first_activation_compute), output.
 -#}
 {% macro first_activation_events(
     events,
@@ -58,34 +57,41 @@
     {%- set events_partition_column = dbt_activation._validate_partition_column(
         macro_name, 'events_partition_column', events, events_partition_column) -%}
 
+
+    {#- what shapes the rows: recorded with each run, and compared by the next -#}
+    {%- set configuration = {
+        'events': dbt_activation._relation_name(events),
+        'users': dbt_activation._relation_name(users),
+        'key_events': key_events,
+        'user_id': user_id,
+        'event_name': event_name,
+        'event_at': event_at,
+        'first_visit_at': first_visit_at,
+        'first_visit_event': first_visit_event,
+        'timezone': timezone,
+    } -%}
     {%- do dbt_activation._first_activation_config(key_events, first_visit_event) -%}
+    {%- do config(meta={'dbt_activation': {'macro': macro_name, 'key_events': key_events,
+        'first_visit_event': first_visit_event, 'timezone': timezone}}) -%}
 
-    {{ return(adapter.dispatch('first_activation_events', 'dbt_activation')(
-        events=events, users=users, key_events=key_events, user_id=user_id,
-        event_name=event_name, event_at=event_at, first_visit_at=first_visit_at,
-        first_visit_event=first_visit_event, timezone=timezone, lookback_days=lookback_days,
-        events_partition_column=events_partition_column)) }}
+    {%- set inputs = {
+        'events': events,
+        'users': users,
+        'event_instant': dbt_activation._instant_column(macro_name, 'event_at', events, event_at),
+        'first_visit_instant': dbt_activation._instant_column(macro_name, 'first_visit_at', users, first_visit_at),
+        'events_partition_column': events_partition_column,
+    } -%}
+    {%- set plan = dbt_activation._first_activation_run_plan(configuration, inputs, lookback_days) -%}
+    {{ return(adapter.dispatch('first_activation_events', 'dbt_activation')(plan, configuration, inputs)) }}
 {% endmacro %}
 
 
-{% macro default__first_activation_events(
-    events, users, key_events, user_id, event_name, event_at, first_visit_at,
-    first_visit_event, timezone, lookback_days, events_partition_column
-) %}
-{%- set incremental = is_incremental() -%}
-{%- if incremental -%}
-    {%- set plan = dbt_activation._first_activation_plan(
-        users, key_events, user_id, first_visit_at, first_visit_event, timezone,
-        lookback_days) -%}
-{%- else -%}
-    {%- set plan = none -%}
-{%- endif %}
-
+{#- The statement: the run's plan in a comment (read back by the run-state hooks), then the
+    stages' CTEs, then the statement's end (an engine may add rows to it). -#}
+{% macro default__first_activation_events(plan, configuration, inputs) %}
+{{ dbt_activation._run_state_header('first_activation_events', plan) }}
 -- one row per user (should `users` repeat a user, the earliest first visit)
-with {{ dbt_activation._first_activation_reads(plan, events, users, key_events, user_id, event_name,
-    event_at, first_visit_at, first_visit_event, timezone, events_partition_column) }}
-{{ dbt_activation._first_activation_compute(first_visit_event, timezone) }}
-{{ dbt_activation._first_activation_output(incremental, key_events, first_visit_event) }}
+with {{ dbt_activation._first_activation_reads(plan, configuration, inputs) }}
+{{ dbt_activation._first_activation_compute(plan, configuration) }}
+{{ dbt_activation._first_activation_output(plan, configuration) }}
 {% endmacro %}
-
-

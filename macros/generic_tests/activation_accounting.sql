@@ -12,7 +12,7 @@
     it applies), actual_value and expected_value (the counts compared, when counts are).
 -#}
 {% test activation_accounting(model, grain=none) %}
-    {%- set grain = dbt_activation._validate_grain('activation_accounting', model, grain) -%}
+    {%- set grain = dbt_activation._activation_model_settings('activation_accounting', model, grain).grain -%}
     {{ return(adapter.dispatch('test_activation_accounting', 'dbt_activation')(model, grain)) }}
 {% endtest %}
 

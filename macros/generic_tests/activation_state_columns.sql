@@ -6,7 +6,7 @@
     columns, and the period of the user's previous row.
 -#}
 {% test activation_state_columns(model, grain=none) %}
-    {%- set grain = dbt_activation._validate_grain('activation_state_columns', model, grain) -%}
+    {%- set grain = dbt_activation._activation_model_settings('activation_state_columns', model, grain).grain -%}
     {{ return(adapter.dispatch('test_activation_state_columns', 'dbt_activation')(model, grain)) }}
 {% endtest %}
 

@@ -211,7 +211,11 @@ def test_moving_as_of_back_asks_for_a_full_refresh(warehouse):
     result = warehouse.dbt("run", "--select", GRAIN_MODELS["day"],
                            vars={"activation__as_of": "2025-01-10"}, expect_success=False)
     assert not result.success
-    assert "rebuild the model with --full-refresh" in str(result.result[0].message)
+    assert ("activation_states: model fact_app_visit_activation_daily: its rows run to the period 2025-01-31 "
+            "and this run's as-of period is 2025-01-10 (as_of 2025-01-10): moving the as-of period back would "
+            "leave the later rows in place; rebuild it with --full-refresh (dbt run --select "
+            "fact_app_visit_activation_daily --full-refresh), or set as_of to a date in the period 2025-01-31 "
+            "or later. The table is unchanged.") in str(result.result[0].message)
 
 
 def test_dropping_an_as_of_after_the_data_asks_for_a_full_refresh(warehouse):
@@ -221,8 +225,9 @@ def test_dropping_an_as_of_after_the_data_asks_for_a_full_refresh(warehouse):
     result = warehouse.dbt("run", "--select", GRAIN_MODELS["day"], expect_success=False)
     assert not result.success
     message = str(result.result[0].message)
-    assert "as no as_of is set) is before the period" in message
-    assert "rebuild the model with --full-refresh" in message
+    assert ("its rows run to the period 2025-02-28 and this run's as-of period is 2025-01-31 (the period of "
+            "the latest activity, as no as_of is set)") in message
+    assert "rebuild it with --full-refresh" in message
     warehouse.run(SELECT, full_refresh=True)
     assert_all_grains(warehouse, WORKED_EXAMPLE)
 
@@ -275,8 +280,8 @@ def test_late_activity_in_a_partly_read_month_keeps_the_first_values(warehouse):
 
 
 def test_a_weekly_or_monthly_run_reads_back_from_the_latest_activity_not_the_period_start(warehouse):
-    # the latest data (a new user's first visit, Thursday 01-23 10:00) is known through
-    # first_last, so a run with a 3-day lookback reads activity from 01-20, not from 3 days
+    # the latest data (a new user's first visit, Thursday 01-23 10:00) is the recorded
+    # watermark, so a run with a 3-day lookback reads activity from 01-20, not from 3 days
     # before the latest stored week (01-20) or month (01-01). Late activity within the
     # lookback, users not seen again (their rows stay, or get the churn row of the new week
     # and month that the run adds) and new users all come out as on a full refresh
@@ -293,8 +298,8 @@ def test_a_weekly_or_monthly_run_reads_back_from_the_latest_activity_not_the_per
     assert_all_grains(warehouse, events + later)
     log = (warehouse.root / "logs" / "dbt.log").read_text()
     for grain in ("weekly", "monthly"):
-        assert re.search(rf"fact_app_visit_activation_{grain}\S*: incremental run rewriting periods "
-                         r"from \S+, reading activity since 2025-01-20", log), grain
+        assert re.search(rf"fact_app_visit_activation_{grain}\S*: normal \(run 2\): reading activity since "
+                         r"2025-01-20 ", log), grain
 
 
 @pytest.mark.parametrize("timezone, latest, late", [

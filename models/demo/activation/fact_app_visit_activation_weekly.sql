@@ -1,6 +1,5 @@
 {{ dbt_activation.activation_states(
     source=ref('fact__events'),
-    first_last=ref('fact_app_visit_first_last'),
     grain='week',
     user_id='user_id',
     activity_at='datetime',

@@ -30,6 +30,7 @@ class Warehouse:
         self.root = root
         self.engine = engine
         self.target_path = root / "target"
+        self.project_dir = PROJECT_DIR
         self._next_event = 0
 
     # ---- raw data -------------------------------------------------------------------
@@ -58,8 +59,8 @@ class Warehouse:
         os.environ.update(self.engine.dbt_env())
         cli = [
             *args,
-            "--project-dir", str(PROJECT_DIR),
-            "--profiles-dir", str(PROJECT_DIR),
+            "--project-dir", str(self.project_dir),
+            "--profiles-dir", str(self.project_dir),
             "--target-path", str(self.target_path),
             "--log-path", str(self.root / "logs"),
             "--quiet",
@@ -112,20 +113,34 @@ def spark_session():
     server.stop()
 
 
+@pytest.fixture
+def warehouse_engine(request):
+    """Makes an engine by name (a fresh database, schema or project of the session's server),
+    closed at the end of the test."""
+    made = []
+
+    def make(name: str):
+        if name == "postgres":
+            engine = PostgresEngine(request.getfixturevalue("postgres_server"))
+        elif name == "bigquery":
+            engine = BigQueryEngine(request.getfixturevalue("bigquery_emulator"))
+        elif name == "duckdb":
+            engine = DuckDBEngine(request.getfixturevalue("tmp_path"))
+        elif name == "spark":
+            engine = SparkEngine(request.getfixturevalue("spark_session"))
+        else:
+            raise ValueError(f"unknown engine {name!r} in ACTIVATION_ENGINES")
+        made.append(engine)
+        return engine
+
+    yield make
+    for engine in made:
+        engine.close()
+
+
 @pytest.fixture(params=selected_engines())
-def warehouse(request, tmp_path: Path) -> Warehouse:
-    if request.param == "postgres":
-        engine = PostgresEngine(request.getfixturevalue("postgres_server"))
-    elif request.param == "bigquery":
-        engine = BigQueryEngine(request.getfixturevalue("bigquery_emulator"))
-    elif request.param == "duckdb":
-        engine = DuckDBEngine(tmp_path)
-    elif request.param == "spark":
-        engine = SparkEngine(request.getfixturevalue("spark_session"))
-    else:
-        raise ValueError(f"unknown engine {request.param!r} in ACTIVATION_ENGINES")
-    yield Warehouse(tmp_path, engine)
-    engine.close()
+def warehouse(request, tmp_path: Path, warehouse_engine) -> Warehouse:
+    return Warehouse(tmp_path, warehouse_engine(request.param))
 
 
 def late_batches(draw, events, lookback_days: int, start: dt.datetime, span_days: int, max_cuts: int):

@@ -57,6 +57,7 @@ SUMMARY_COLUMNS = (
     "retention_rate",
     "reactivation_rate",
     "quick_ratio",
+    "is_period_complete",
 )
 
 FIRST_ACTIVATION_COLUMNS = (
@@ -362,10 +363,11 @@ def activation_states(
 # ---------------------------------------------------------------------------
 
 
-def activation_summary(states_rows, grain: str, as_of_period=None) -> list[dict]:
+def activation_summary(states_rows, grain: str, as_of_period=None, as_of=None) -> list[dict]:
     """One row per period between the earliest period_start of ``states_rows`` and the
     latest one or ``as_of_period``, whichever is later (inclusive, no gaps), sorted by
-    period_start."""
+    period_start. ``is_period_complete``: every period but the last; the last one too when
+    the as-of date ``as_of`` (a date, or None) is its last day or later."""
     _check_grain(grain)
     states_rows = list(states_rows)
     if not states_rows:
@@ -380,6 +382,7 @@ def activation_summary(states_rows, grain: str, as_of_period=None) -> list[dict]
     start = min(rows_by_period)
     end = max([*rows_by_period, *([as_of_period] if as_of_period else [])])
 
+    last_complete = as_of is not None and as_of >= next_period(end, grain) - dt.timedelta(days=1)
     out = []
     previous = None
     period = start
@@ -416,6 +419,7 @@ def activation_summary(states_rows, grain: str, as_of_period=None) -> list[dict]
             row["quick_ratio"] = None
         else:
             row["quick_ratio"] = (row["new_users"] + row["reactivated_users"]) / row["churned_users"]
+        row["is_period_complete"] = period < end or last_complete
         out.append(row)
         previous = row
         period = next_period(period, grain)

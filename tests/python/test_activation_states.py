@@ -446,7 +446,10 @@ def test_summary_runs_to_an_as_of_after_the_data(warehouse):
         assert rows[-1]["period_start"] == ends[grain], grain
         assert (rows[-1]["active_users"], rows[-1]["churned_users"], rows[-1]["dormant_users"]) == (0, 0, 2)
         wanted = oracle.activation_summary(
-            expected(events, grain, week_start="sunday", as_of=dt.date(2025, 3, 5)), grain, ends[grain])
+            expected(events, grain, week_start="sunday", as_of=dt.date(2025, 3, 5)), grain, ends[grain],
+            as_of=dt.date(2025, 3, 5))
+        # the as-of date ends the day, not the week or the month
+        assert rows[-1]["is_period_complete"] == (grain == "day") and rows[-2]["is_period_complete"], grain
         assert [r["period_start"] for r in rows] == [w["period_start"] for w in wanted], grain
         for got, want in zip(rows, wanted):
             assert {k: got[k] for k in want if not isinstance(want[k], float)} == {

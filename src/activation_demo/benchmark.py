@@ -46,6 +46,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
@@ -627,7 +628,15 @@ def add_benchmark_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
+# Installed by `make install-benchmark` (requirements-benchmark.txt), not by `make demo`.
+BENCHMARK_PACKAGES = ("psutil", "matplotlib")
+
+
 def run_benchmark(args: argparse.Namespace) -> int:
+    missing = [name for name in BENCHMARK_PACKAGES if find_spec(name) is None]
+    if missing:  # checked first: the chart is drawn after hours of work
+        raise ValueError(f"the benchmark needs {', '.join(missing)}, which the demo does not install: "
+                         "run `make install-benchmark` (pinned in requirements-benchmark.txt)")
     if args.days <= 0 or args.repeats <= 0 or args.short_days < 0:
         raise ValueError("--days and --repeats must be positive, --short-days >= 0")
     if args.short_days >= args.days:

@@ -96,3 +96,17 @@ def test_scale_and_growth_arguments() -> None:
     assert parse_growth("none") == []
     with pytest.raises(Exception):
         parse_scale("lots")
+
+
+def test_missing_benchmark_packages_are_named_before_any_work(monkeypatch, capsys, tmp_path: Path) -> None:
+    # `make demo` installs neither psutil nor matplotlib (the chart is drawn at the very end)
+    import activation_demo.benchmark as benchmark
+
+    real_find_spec = benchmark.find_spec
+    monkeypatch.setattr(benchmark, "find_spec", lambda name: None if name == "matplotlib" else real_find_spec(name))
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--scale", "1M", "--days", "2", "--short-days", "0", "--out", str(tmp_path / "out")])
+    assert exit_info.value.code == 2
+    assert ("the benchmark needs matplotlib, which the demo does not install: run `make install-benchmark`"
+            in capsys.readouterr().err)
+    assert not (tmp_path / "out").exists()

@@ -4,7 +4,7 @@
     PostgreSQL both hooks are in the model's transaction. A full build starts the table
     afresh. The plan reads the last 'complete' row (the configuration the stored rows were
     built with, the watermark) and any later 'started' row (a run interrupted after it
-    began). See docs/decisions/adr-0004-run-state.md. -#}
+    began). See docs/decisions/adr-0001-run-state.md. -#}
 
 {#- The run-state table of the model being built. -#}
 {% macro _run_state_relation() %}

@@ -17,7 +17,7 @@
         if mode == 'normal' else none -%}
     {%- set latest = dbt_activation._as_datetime(new_data.latest_instant) if new_data else none -%}
     {{ return({
-        'mode': mode,
+        'mode': mode, 'changed_setting': setting,
         'refusal': dbt_activation._plan_refusal_message('activation_first_last', mode, recorded, configuration,
             setting) if mode in dbt_activation._plan_refusals() else none,
         'configuration': configuration,

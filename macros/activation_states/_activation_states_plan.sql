@@ -62,7 +62,7 @@
     {%- endif -%}
 
     {%- set plan = {
-        'mode': mode, 'refusal': none, 'configuration': configuration,
+        'mode': mode, 'refusal': none, 'configuration': configuration, 'changed_setting': setting,
         'run_number': (recorded.last_run_number if recorded else 0) + 1,
         'watermark_at': watermark_at, 'as_of_period': as_of_period,
         'last_stored_period': last_stored_period,

@@ -33,7 +33,7 @@
         {%- set first_instant_read = candidates | min -%}
     {%- endif -%}
     {{ return({
-        'mode': mode,
+        'mode': mode, 'changed_setting': setting,
         'refusal': dbt_activation._plan_refusal_message('first_activation_events', mode, recorded,
             configuration, setting) if mode in dbt_activation._plan_refusals() else none,
         'configuration': configuration,

@@ -1,10 +1,14 @@
-"""The activation dashboard (``activation-demo dashboard``, src/activation_demo/dashboard.py).
+"""The activation dashboard (``activation-demo dashboard``, src/activation_demo/dashboard*.py).
 
 A demo warehouse is built once per session in a temporary directory (the demo generator's
 3,000 users over 60 days, ``dbt build`` and ``dbt compile`` of the analyses into a
 temporary target path, so the manifest read is that build's). Then:
 
-- discovery: the models shown come from the manifest (demo and made-up manifests);
+- discovery: the models shown come from the configuration the macros record in the
+  manifest (``config.meta.dbt_activation``; demo and made-up manifests), whatever the
+  models' names;
+- open period: the hatched periods are those the summaries mark not complete
+  (``is_period_complete``), also on a copy of the warehouse rebuilt with an as-of date;
 - data: every number the page is built from equals what the analyses in analyses/ return
   on the same warehouse (the funnel for the analyses' windows, overall and for one
   country; growth accounting, quick ratio, transitions, streaks, gaps, retention triangle,
@@ -21,6 +25,7 @@ import argparse
 import ast
 import base64
 import contextlib
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -48,6 +53,11 @@ PROJECT_DIR = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(PROJECT_DIR / "src"))  # when the package is not installed
 
 from activation_demo import dashboard  # noqa: E402
+from activation_demo.dashboard_discovery import ActivationSource, FunnelSource, discover, load_manifest  # noqa: E402
+from activation_demo.dashboard_funnel import NO_VALUE, unpack_rows, users_model  # noqa: E402
+from activation_demo.dashboard_lifecycle import summary_data  # noqa: E402
+from activation_demo.dashboard_page import build_dashboard, build_payload, to_json  # noqa: E402
+from activation_demo.dashboard_warehouse import Warehouse  # noqa: E402
 from activation_demo.generate import EventStream, generate  # noqa: E402
 
 DEMO_USERS = 3000
@@ -153,55 +163,106 @@ def iso(value: Any) -> str:
 # ---------------------------------------------------------------------------------------
 
 def test_discovers_the_demo_models_from_the_manifest(built):
-    project = dashboard.discover(dashboard.load_manifest(built.manifest_path))
-    assert project.funnels == (dashboard.FunnelSource(
-        model="fact__first_activation_events", users="dim__users", key_events=("add_to_cart", "purchase")),)
-    assert {(a.model, a.metric, a.grain, a.summary) for a in project.activations} == {
-        ("fact_app_visit_activation_daily", "app_visit", "day", "fact_app_visit_activation_daily_summary"),
-        ("fact_app_visit_activation_weekly", "app_visit", "week", "fact_app_visit_activation_weekly_summary"),
-        ("fact_app_visit_activation_monthly", "app_visit", "month", "fact_app_visit_activation_monthly_summary"),
-        ("fact_purchase_activation_weekly", "purchase", "week", "fact_purchase_activation_weekly_summary"),
+    project = discover(load_manifest(built.manifest_path))
+    assert project.funnels == (FunnelSource(
+        model="fact__first_activation_events", key_events=("add_to_cart", "purchase"),
+        first_visit_event="first_visit", timezone="UTC", inputs=("dim__users", "fact__events")),)
+    assert {(a.model, a.metric, a.grain, a.week_start, a.as_of, a.summary) for a in project.activations} == {
+        ("fact_app_visit_activation_daily", "app_visit", "day", "monday", None,
+         "fact_app_visit_activation_daily_summary"),
+        ("fact_app_visit_activation_weekly", "app_visit", "week", "monday", None,
+         "fact_app_visit_activation_weekly_summary"),
+        ("fact_app_visit_activation_monthly", "app_visit", "month", "monday", None,
+         "fact_app_visit_activation_monthly_summary"),
+        ("fact_purchase_activation_weekly", "purchase", "week", "monday", None,
+         "fact_purchase_activation_weekly_summary"),
     }
 
 
-def _node(name: str, code: str) -> tuple[str, dict[str, Any]]:
-    return f"model.shop.{name}", {"resource_type": "model", "name": name, "raw_code": code}
+def test_the_funnel_users_model_is_the_one_the_run_state_records(built):
+    source = discover(load_manifest(built.manifest_path)).funnels[0]
+    wh = Warehouse(built.db_path)
+    try:
+        users = users_model(wh, source)
+        assert (users.model, users.user_id, users.first_visit_at) == ("dim__users", "user_id", "first_datetime")
+        # no run state (or a users model that is not among its inputs): no breakdown, no guess
+        assert users_model(wh, FunnelSource("dim__users", ("a",), "first_visit")) is None
+        assert users_model(wh, FunnelSource(source.model, source.key_events, "first_visit",
+                                            inputs=("fact__events",))) is None
+    finally:
+        wh.close()
 
 
-def test_discovery_follows_the_macro_calls_not_the_demo():
+def _node(name: str, meta: dict[str, Any] | None, depends_on: tuple[str, ...] = (),
+          resource_type: str = "model", code: str = "select 1") -> tuple[str, dict[str, Any]]:
+    """A manifest node as dbt writes it: the macro's recorded configuration in config.meta."""
+    return f"{resource_type}.shop.{name}", {
+        "resource_type": resource_type, "name": name, "raw_code": code,
+        "config": {"meta": {"dbt_activation": meta} if meta else {}},
+        "depends_on": {"nodes": list(depends_on)}}
+
+
+def _states(grain: str, timezone: str = "UTC", week_start: str = "monday", as_of: str | None = None) -> dict:
+    return {"macro": "activation_states", "grain": grain, "timezone": timezone, "week_start": week_start,
+            "as_of": as_of, "attributes": []}
+
+
+def test_a_model_without_a_grain_suffix_is_discovered_with_its_recorded_grain():
     manifest = {"nodes": dict([
-        _node("fact_post_activation_weekly",
-              "{{ dbt_activation.activation_states(source=ref('fact__posts'),\n"
-              "   first_last=ref('fact_post_first_last'), activity_at='posted_at') }}"),
-        _node("posting_lifecycle",  # not named after the convention: grain from the call
-              "{{ dbt_activation.activation_states(source=ref('posts'), grain=\"month\",\n"
-              "   first_last=ref('fact_posting_first_last')) }}\n{{ config(materialized='table') }}"),
-        _node("unknown_grain", "{{ dbt_activation.activation_states(source=ref('x'), first_last=ref('y')) }}"),
-        _node("post_summary", "{{ dbt_activation.activation_summary(ref('fact_post_activation_weekly')) }}"),
-        _node("first_opens",
-              "{{ dbt_activation.first_activation_events(events=ref('events'), users=ref('crm', 'people'),\n"
-              "   key_events=['post, first', 'like'], first_visit_event='app_open', user_id='person_id',\n"
-              "   first_visit_at='opened_at') }}"),
-        _node("plain", "select 1 as activation_states"),
-        ("seed.shop.s", {"resource_type": "seed", "name": "s",
-                         "raw_code": "{{ activation_states(grain='day') }}"}),
+        _node("posts", None),
+        _node("posts_by_week", _states("week", week_start="sunday", as_of="2025-03-01"), ("model.shop.posts",)),
+        # dbt records the summary's grain while parsing, before it can read the model's: ignored
+        _node("weekly_posts", {"macro": "activation_summary", "grain": "day"}, ("model.shop.posts_by_week",)),
     ])}
-    project = dashboard.discover(manifest)
-    assert project.activations == (
-        dashboard.ActivationSource(
-            "fact_post_activation_weekly", "post", "week", "post_summary", "fact_post_first_last"),
-        dashboard.ActivationSource("posting_lifecycle", "posting", "month", None, "fact_posting_first_last"),
-    )
-    assert project.funnels == (dashboard.FunnelSource(
-        "first_opens", users="people", key_events=("post, first", "like"), first_visit_event="app_open",
-        user_id="person_id", first_visit_at="opened_at"),)
+    assert discover(manifest).activations == (ActivationSource(
+        model="posts_by_week", metric="posts_by_week", grain="week", week_start="sunday", timezone="UTC",
+        as_of="2025-03-01", summary="weekly_posts"),)
 
 
-def test_key_events_default_from_a_var_call():
-    call = dashboard.macro_arguments(
-        "{{ first_activation_events(key_events=var('k', ['a', 'b']), users=ref('u')) }}", "first_activation_events")
-    assert dashboard.list_value(call["key_events"]) == ("a", "b")
-    assert dashboard.ref_name(call["users"]) == "u"
+def test_discovery_reads_the_recorded_configuration_not_the_sql():
+    manifest = {"nodes": dict([
+        _node("first_opens",
+              {"macro": "first_activation_events", "key_events": ["post, first", "like"],
+               "first_visit_event": "app_open", "timezone": "Asia/Seoul"},
+              ("model.shop.events", "model.shop.people")),
+        _node("events", None), _node("people", None),
+        # calls in the SQL, no recorded configuration: not discovered
+        _node("plain", None, code="{{ dbt_activation.activation_states(source=ref('x'), grain='day') }}"),
+        _node("fact_post_first_last", {"macro": "activation_first_last"}, ("model.shop.events",)),
+        _node("s", _states("day"), resource_type="seed"),
+    ])}
+    manifest["nodes"]["model.shop.people"]["alias"] = "crm_people"
+    project = discover(manifest)
+    assert project.activations == ()
+    assert project.funnels == (FunnelSource(
+        "first_opens", key_events=("post, first", "like"), first_visit_event="app_open", timezone="Asia/Seoul",
+        inputs=("events", "crm_people")),)
+
+
+def test_models_of_one_source_and_time_zone_are_one_metric():
+    manifest = {
+        "nodes": dict([
+            _node("posts", None),
+            _node("fact_post_activation_weekly", _states("week"), ("model.shop.posts",)),
+            _node("fact_post_activation_daily", _states("day"), ("model.shop.posts",)),
+            _node("post_activation_day", _states("day", "Asia/Seoul"), ("model.shop.posts",)),
+            _node("fact_like_activation_monthly", _states("month"), ("source.shop.app.likes",)),
+            _node("fact_share_activation_weekly", _states("week"), ("source.shop.app.shares",)),
+            _node("shares_by_day", _states("day"), ("source.shop.app.shares",)),
+        ]),
+        "sources": {"source.shop.app.likes": {"name": "likes", "identifier": "app_likes"},
+                    "source.shop.app.shares": {"name": "shares"}},
+    }
+    assert [(a.model, a.metric, a.grain) for a in discover(manifest).activations] == [
+        ("fact_like_activation_monthly", "like", "month"),
+        # one source in two time zones: two metrics, told apart by their zone
+        ("post_activation_day", "post (Asia/Seoul)", "day"),
+        ("fact_post_activation_daily", "post (UTC)", "day"),
+        ("fact_post_activation_weekly", "post (UTC)", "week"),
+        # names that do not agree: the metric is named after the source
+        ("shares_by_day", "shares", "day"),
+        ("fact_share_activation_weekly", "shares", "week"),
+    ]
 
 
 # ---------------------------------------------------------------------------------------
@@ -216,7 +277,7 @@ def funnel_from_payload(funnel: dict[str, Any], n: int, m: int, attribute: str |
     table = next(t for t in tables if t["attribute"] == attribute) if attribute else tables[0]
     first, latest = dt.date.fromisoformat(funnel["first_cohort"]), dt.date.fromisoformat(funnel["latest_date"])
     counts: dict[dt.date, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for cohort, value_index, d1, d2, users in dashboard.unpack_rows(table, funnel["max_days"]):
+    for cohort, value_index, d1, d2, users in unpack_rows(table, funnel["max_days"]):
         if value is not None and table["values"][value_index] != value:
             continue
         row = counts[first + dt.timedelta(days=cohort)]
@@ -283,7 +344,7 @@ def test_funnel_attributes_are_the_users_text_columns(built):
     assert [t["attribute"] for t in tables] == [
         "country", "device_os", "app_version", "first_campaign", "first_medium", "first_source"]
     campaigns = next(t for t in tables if t["attribute"] == "first_campaign")
-    assert campaigns["values"][0] == dashboard.NO_VALUE, "organic users (null campaign) are the largest group"
+    assert campaigns["values"][0] == NO_VALUE, "organic users (null campaign) are the largest group"
     users = built.query("select count(*) as n from main.dim__users")[0]["n"]
     assert all(sum(t["value_users"]) == users for t in tables)
 
@@ -312,9 +373,9 @@ def test_growth_accounting_and_quick_ratio_equal_the_analyses(built):
         for row in growth:
             i = index[iso(row["period_start"])]
             assert (summary["new_users"][i], summary["retained_users"][i], summary["reactivated_users"][i],
-                    -summary["churned_users"][i], summary["active_users"][i]) == (
+                    -summary["churned_users"][i], summary["active_users"][i], summary["is_period_complete"][i]) == (
                 row["new_users"], row["retained_users"], row["reactivated_users"], row["churned_users"],
-                row["active_users"]), (name, row["period_start"])
+                row["active_users"], row["is_period_complete"]), (name, row["period_start"])
         for row in built.analysis("activation_quick_ratio", name):
             got = summary["quick_ratio"][index[iso(row["period_start"])]]
             assert got == (None if row["quick_ratio"] is None else pytest.approx(float(row["quick_ratio"]), rel=1e-5))
@@ -387,24 +448,73 @@ def test_dau_wau_mau_equal_the_analysis(built):
     assert built.metric_of("fact_purchase_activation_weekly")["active_windows"] is None, "no daily purchase model"
 
 
-def test_summary_fallback_equals_the_summary_models(built):
-    """A model without a summary gets the same numbers, computed from the model."""
-    wh = dashboard.Warehouse(built.db_path)
+def assert_fallback_equals_the_summaries(db_path: Path, manifest_path: Path) -> None:
+    """A model without a summary gets the same numbers and open period, computed from the model."""
+    wh = Warehouse(db_path)
     try:
-        for source in dashboard.discover(dashboard.load_manifest(built.manifest_path)).activations:
-            with_summary = dashboard.summary_data(wh, source)
-            without = dashboard.summary_data(wh, dashboard.ActivationSource(source.model, source.metric, source.grain))
+        for source in discover(load_manifest(manifest_path)).activations:
+            with_summary = summary_data(wh, source)
+            without = summary_data(wh, dataclasses.replace(source, summary=None))
             assert without.keys() == with_summary.keys()
             for column, values in with_summary.items():
                 assert without[column] == [pytest.approx(v, rel=1e-5) if isinstance(v, float) else v
-                                           for v in values], column
+                                           for v in values], (source.model, column)
     finally:
         wh.close()
 
 
-def test_last_period_in_progress_is_flagged(built):
-    # data ends on the 60th day, 2025-03-01, a Saturday: the last week and month are open
-    assert [built.model(m)["last_period_in_progress"] for m in activation_models(built)] == [False, True, True, True]
+def test_summary_fallback_equals_the_summary_models(built):
+    assert_fallback_equals_the_summaries(built.db_path, built.manifest_path)
+
+
+def open_periods(model: dict[str, Any]) -> list[str]:
+    summary = model["summary"]
+    return [p for p, complete in zip(summary["period_start"], summary["is_period_complete"]) if not complete]
+
+
+def test_open_period_is_the_summaries(built):
+    # no as_of: the last period of every model is open (data ends on 2025-03-01, a Saturday)
+    assert {name: open_periods(built.model(name)) for name in activation_models(built)} == {
+        "fact_app_visit_activation_daily": ["2025-03-01"],
+        "fact_app_visit_activation_weekly": ["2025-02-24"],
+        "fact_app_visit_activation_monthly": ["2025-03-01"],
+        "fact_purchase_activation_weekly": ["2025-02-24"],
+    }
+    for name in activation_models(built):
+        summary = built.query(f"select period_start, is_period_complete from main.{name}_summary")
+        assert open_periods(built.model(name)) == [iso(r["period_start"]) for r in summary
+                                                   if not r["is_period_complete"]], name
+
+
+AS_OF = "2025-03-02"
+
+
+@pytest.fixture(scope="session")
+def built_as_of(built, tmp_path_factory) -> tuple[Path, Path, dict[str, Any]]:
+    """A copy of the warehouse whose activation models are rebuilt with as_of 2025-03-02, a
+    Sunday: it ends the last week and day, not the month. Its manifest and payload."""
+    root = tmp_path_factory.mktemp("dashboard_as_of")
+    db_path = root / "as_of.duckdb"
+    shutil.copyfile(built.db_path, db_path)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DBT_ACTIVATION_DUCKDB_PATH", str(db_path))
+        _dbt(root, "run", "--full-refresh", "--select", "path:models/demo/activation",
+             "--vars", json.dumps({"activation__as_of": AS_OF}))
+    manifest_path = root / "target" / "manifest.json"
+    return db_path, manifest_path, build_payload(db_path, load_manifest(manifest_path))
+
+
+def test_an_as_of_that_ends_the_last_period_leaves_nothing_open(built_as_of):
+    db_path, manifest_path, payload = built_as_of
+    models = {m["model"]: m for metric in payload["metrics"] for m in metric["models"]}
+    assert {name: (m["as_of"], open_periods(m)) for name, m in models.items()} == {
+        "fact_app_visit_activation_daily": (AS_OF, []),
+        "fact_app_visit_activation_weekly": (AS_OF, []),
+        "fact_app_visit_activation_monthly": (AS_OF, ["2025-03-01"]),  # March is not over
+        "fact_purchase_activation_weekly": (AS_OF, []),
+    }
+    assert models["fact_app_visit_activation_daily"]["summary"]["period_start"][-1] == AS_OF
+    assert_fallback_equals_the_summaries(db_path, manifest_path)
 
 
 # ---------------------------------------------------------------------------------------
@@ -424,7 +534,7 @@ def test_payload_holds_aggregates_only(built):
     assert not re.search(r'"u\d{7}"', text), "a user id in the page"
     users = built.query("select count(*) as n from main.dim__users")[0]["n"]
     rows = sum(len(t["rows"]["users"]) for t in built.payload["funnels"][0]["attributes"])
-    size = len(dashboard.to_json(built.payload))
+    size = len(to_json(built.payload))
     print(f"\npayload: {size / 1e3:.0f} kB for {users} users, {rows} funnel bucket rows")
     assert size < 150_000
 
@@ -440,9 +550,9 @@ def test_payload_header_facts(built):
 
 def test_missing_inputs_fail_with_a_message(tmp_path, built):
     with pytest.raises(ValueError, match="no dbt manifest"):
-        dashboard.build_dashboard(built.db_path, tmp_path / "manifest.json", tmp_path / "x.html")
+        build_dashboard(built.db_path, tmp_path / "manifest.json", tmp_path / "x.html")
     with pytest.raises(ValueError, match="no DuckDB warehouse"):
-        dashboard.build_dashboard(tmp_path / "none.duckdb", built.manifest_path, tmp_path / "x.html")
+        build_dashboard(tmp_path / "none.duckdb", built.manifest_path, tmp_path / "x.html")
 
 
 # ---------------------------------------------------------------------------------------
@@ -590,6 +700,12 @@ def change(browser: DevTools, control: str, value: Any) -> None:
     browser.evaluate("new Promise(r => setTimeout(r, 150))")
 
 
+# the periods whose growth bars are hatched, and the shaded ranges of the active-users chart
+HATCHED = """(() => { const bars = document.getElementById('lc-growth').data[0];
+    return {hatched: bars.x.filter((_, i) => bars.marker.pattern.shape[i] === '/'),
+            shaded: (document.getElementById('lc-active').layout.shapes || []).length}; })()"""
+
+
 def test_page_in_headless_chromium(built):
     browser = DevTools(chromium())
     try:
@@ -626,8 +742,8 @@ def test_page_in_headless_chromium(built):
 
         # every switch redraws with data and no error
         for control, value in [("cohort-grain", "day"), ("window-n", 3), ("window-m", 14), ("cohort-grain", "month"),
-                               ("breakdown", 1), ("segment", 0), ("window-n", 99), ("lc-grain", "day"),
-                               ("lc-grain", "month")]:
+                               ("breakdown", 1), ("segment", 0), ("window-n", 99), ("lc-grain", 0),
+                               ("lc-grain", 2)]:
             change(browser, control, value)
             assert_charts_drawn(browser)
         assert browser.evaluate("document.getElementById('window-n').value") == "30", "N is capped at max_days"
@@ -635,6 +751,19 @@ def test_page_in_headless_chromium(built):
         assert_charts_drawn(browser, with_note=("lc-dau", "lc-stickiness"))
         change(browser, "lc-metric", 0)
         assert_charts_drawn(browser)
+
+        # the hatched and shaded periods are those the summary marks not complete
+        for metric_index, metric in enumerate(built.payload["metrics"]):
+            change(browser, "lc-metric", metric_index)
+            for model_index, model in enumerate(metric["models"]):
+                change(browser, "lc-grain", model_index)
+                assert browser.evaluate(HATCHED) == {"hatched": open_periods(model), "shaded": 1}, model["model"]
+        browser.evaluate("""(() => { const m = window.dashboard.data.metrics[window.dashboard.state.metric]
+            .models[window.dashboard.state.model];
+            m.summary.is_period_complete = m.summary.is_period_complete.map(() => true);
+            return window.dashboard.redraw().then(() => true); })()""")
+        assert browser.evaluate(HATCHED) == {"hatched": [], "shaded": 0}, "all complete: nothing hatched"
+        assert "Every" in browser.evaluate("document.getElementById('lc-hint').textContent")
         assert browser.errors() == []
 
         # and errors would have been seen

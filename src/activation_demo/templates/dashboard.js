@@ -61,7 +61,8 @@
     return out;
   }
 
-  // the day number of the start of the period (day, week, month) holding ``day``
+  // the day number of the start of the period (day, week, month) holding ``day``; weeks
+  // start on the week start the activation models record (ISO weeks when none does)
   function periodStart(day, grain) {
     if (grain === 'week') {
       const weekday = new Date(day * DAY_MS).getUTCDay();  // 0 = Sunday
@@ -218,7 +219,7 @@
   }
 
   // ---- funnel charts -------------------------------------------------------------------
-  const state = { funnel: 0, grain: 'week', n: 1, m: 7, attribute: 0, segment: -1, metric: 0, model: null };
+  const state = { funnel: 0, grain: 'week', n: 1, m: 7, attribute: 0, segment: -1, metric: 0, model: 0 };
 
   function drawFunnelCounts(f) {
     const pattern = f.r.is_complete.map((c) => (c ? '' : '/'));
@@ -455,8 +456,8 @@
   function drawActiveWindows(metric) {
     const aw = metric.active_windows;
     if (!aw) {
-      const note = `No daily activation model for ${metric.metric}: add one (e.g. `
-        + `fact_${metric.metric}_activation_daily) to see DAU / WAU / MAU.`;
+      const note = `No daily activation model for ${metric.metric}: add an activation_states model `
+        + 'with grain \'day\' on the same source to see DAU / WAU / MAU.';
       return Promise.all([showNote('lc-dau', note), showNote('lc-stickiness', note)]);
     }
     const days = aw.day, dau = aw.daily_active_users, wau = aw.weekly_active_users, mau = aw.monthly_active_users;
@@ -476,20 +477,25 @@
     ]);
   }
 
+  // the open periods are the summary's (is_period_complete false: the last one, unless the
+  // model's as_of date ends it)
   function drawLifecycle() {
     const metric = DATA.metrics[state.metric];
-    const model = metric.models.find((candidate) => candidate.grain === state.model) || metric.models[0];
-    const x = model.summary.period_start, last = x.length - 1, grain = model.grain;
+    const model = metric.models[state.model] || metric.models[0];
+    const x = model.summary.period_start, grain = model.grain;
+    const isOpen = model.summary.is_period_complete.map((complete) => !complete);
+    const open = x.filter((_, i) => isOpen[i]);
     const l = {
-      model, grain, x, unit: UNITS[grain],
-      isOpen: x.map((_, i) => model.last_period_in_progress && i === last),
-      inProgress: model.last_period_in_progress
-        ? shade([[periodEdge(x[last], grain, -1), periodEdge(x[last], grain, 1)]], 'in progress') : {},
+      model, grain, x, unit: UNITS[grain], isOpen,
+      inProgress: open.length
+        ? shade([[periodEdge(open[0], grain, -1), periodEdge(open[open.length - 1], grain, 1)]], 'in progress') : {},
     };
     setText('#lifecycle-title', `${metric.metric}, by ${grain} (${model.model})`);
-    setText('#lc-hint', model.last_period_in_progress
-      ? `The last ${grain} (${model.last_period}) is in progress: activity through ${metric.as_of_date} (hatched).`
-      : '');
+    const facts = [metric.activity_through ? `activity through ${metric.activity_through}` : null,
+      model.as_of ? `model as of ${model.as_of}` : 'no as_of date set on the model'].filter(Boolean);
+    setText('#lc-hint', open.length
+      ? `Hatched: the ${grain} of ${open.join(', ')} is not complete (${facts.join('; ')}).`
+      : `Every ${grain} is complete${model.as_of ? ` (model as of ${model.as_of})` : ''}.`);
     return Promise.all([drawGrowth(l), drawActive(l), drawQuickRatio(l), drawRates(l), drawTransitions(l),
       drawRetention(l), drawStreaks(l), drawGaps(l), drawActiveWindows(metric)]);
   }
@@ -529,8 +535,8 @@
     const metric = DATA.metrics[state.metric];
     const select = document.getElementById('lc-grain');
     select.replaceChildren();
-    metric.models.forEach((model) => option(select, model.grain, `${model.grain} (${model.model})`));
-    state.model = (metric.models.find((model) => model.grain === 'week') || metric.models[0]).grain;
+    metric.models.forEach((model, i) => option(select, i, `${model.grain} (${model.model})`));
+    state.model = Math.max(0, metric.models.findIndex((model) => model.grain === 'week'));
     select.value = state.model;
   }
 
@@ -564,7 +570,7 @@
     on('breakdown', (el) => { state.attribute = Number(el.value); fillSegments(); drawFunnel(); });
     on('segment', (el) => { state.segment = Number(el.value); drawFunnel(); });
     on('lc-metric', (el) => { state.metric = Number(el.value); fillGrains(); drawLifecycle(); });
-    on('lc-grain', (el) => { state.model = el.value; drawLifecycle(); });
+    on('lc-grain', (el) => { state.model = Number(el.value); drawLifecycle(); });
     if (DATA.funnels.length) {
       state.grain = document.getElementById('cohort-grain').value;
       bindWindow('window-n', 'n');

@@ -13,7 +13,8 @@
     {%- set settings = dbt_activation._activation_model_settings(macro_name, activation, grain, as_of) -%}
     {%- do dbt_activation._validate_columns(macro_name, activation,
         [['activation (a model built by activation_states)', 'activation_state']]) -%}
-    {%- do config(materialized='table', meta={'dbt_activation': {'macro': macro_name, 'grain': settings.grain}}) -%}
+    {#- the grain is the activation model's (its meta): not known while dbt parses -#}
+    {%- do config(materialized='table', meta={'dbt_activation': {'macro': macro_name}}) -%}
 
     {{ return(adapter.dispatch('activation_summary', 'dbt_activation')(activation, settings)) }}
 {% endmacro %}

@@ -37,6 +37,9 @@ class FunnelSource:
     first_visit_event: str
     timezone: str | None = None
     inputs: tuple[str, ...] = ()  # the models it reads (events and users), from depends_on
+    users: str | None = None  # the users model and its two columns, as recorded
+    user_id: str | None = None
+    first_visit_at: str | None = None
 
 
 @dataclass(frozen=True)
@@ -100,7 +103,8 @@ def discover(manifest: dict[str, Any]) -> Project:
             funnels.append(FunnelSource(
                 model=tables[uid], key_events=tuple(meta.get("key_events") or ()),
                 first_visit_event=meta["first_visit_event"], timezone=meta.get("timezone"),
-                inputs=tuple(tables[i] for i in inputs(node) if i in tables)))
+                inputs=tuple(tables[i] for i in inputs(node) if i in tables),
+                users=meta.get("users"), user_id=meta.get("user_id"), first_visit_at=meta.get("first_visit_at")))
         elif meta["macro"] == "activation_states" and meta.get("grain") in GRAINS:
             states.append((uid, node, meta))
         elif meta["macro"] == "activation_summary":

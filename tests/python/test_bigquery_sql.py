@@ -73,18 +73,18 @@ def test_incremental_bigquery_sql_filters_the_source_on_its_partition_column(war
     run_dir = Path(warehouse.target_path) / "run" / "dbt_activation" / "models" / "demo"
     compiled = {p.stem: p.read_text().lower() for p in run_dir.rglob("*.sql")}
     predicate = re.compile(r"\bdate >= cast\('(\d{4}-\d\d-\d\d)' as date\)")
-    # latest stored data 2025-01-28 11:00, lookback 3 days; the partition filter starts one
-    # day before the first instant read. The weekly and monthly models read activity from
-    # the latest day processed (01-28: the first visit of the newest user stored as active in
-    # the latest period, from first_last) minus the lookback, and the period w0 of that day
-    # (begun earlier) once more, for which users have earlier attribute values in it.
+    # the watermark (the latest data taken in) is 2025-01-28 11:00, lookback 3 days; the
+    # partition filter starts one day before the first instant read. The states models read
+    # whole local days from the watermark minus the lookback (01-25), from midnight one day
+    # earlier; the weekly and monthly models also read the first rewritten period (begun
+    # earlier), again from one day before it, for which users have earlier attribute values.
     wanted = {
-        "fact__first_activation_events": ["2025-01-23"],    # reads from midnight 01-28 - 4 days
+        "fact__first_activation_events": ["2025-01-24"],    # reads from 01-28 11:00 - 3 days
         "fact_app_visit_first_last": ["2025-01-24"],        # reads from 01-28 11:00 - 3 days
-        "fact_app_visit_activation_daily": ["2025-01-23"],  # w0 01-25, reads from 01-24
-        # from 01-25 (w0: its week, 01-20): reads from 01-24, and from 01-19
+        "fact_app_visit_activation_daily": ["2025-01-23"],  # rewrites from 01-25, reads from 01-24
+        # from 01-25 (its week, 01-20): reads from 01-24, and from 01-19
         "fact_app_visit_activation_weekly": ["2025-01-23", "2025-01-18"],
-        # from 01-25 (w0: its month, 01-01): reads from 01-24, and from 12-31
+        # from 01-25 (its month, 01-01): reads from 01-24, and from 12-31
         "fact_app_visit_activation_monthly": ["2025-01-23", "2024-12-30"],
     }
     assert sorted(wanted) == sorted(PARTITION_FILTERED)

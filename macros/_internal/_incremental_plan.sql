@@ -6,7 +6,8 @@
       key_events_changed     first_activation_events: backfill added key events, remove
                              removed ones;
       attributes_added       activation_states: rebuild every row in place, with the new column;
-      attributes_removed     activation_states: a normal run that drops the column;
+      attributes_removed     activation_states: a normal run that drops the column (refused
+                             on an engine that cannot drop a column: Spark);
     or a refusal, which fails the run at compile time and leaves the table untouched:
       configuration_changed  a setting that shapes the stored rows differs from the recorded one;
       as_of_moved_back       activation_states: the as-of period is before a stored period;
@@ -15,8 +16,7 @@
       run_state_out_of_step  the last run was interrupted with other settings than this run's. -#}
 
 {% macro _plan_refusals() %}
-    {{ return(['configuration_changed', 'as_of_moved_back', 'run_state_missing', 'run_state_out_of_step',
-               'attributes_cannot_be_removed']) }}
+    {{ return(['configuration_changed', 'as_of_moved_back', 'run_state_missing', 'run_state_out_of_step']) }}
 {% endmacro %}
 
 

@@ -114,9 +114,6 @@
     {%- endif -%}
     {%- set string_type = dbt.type_string() -%}
     {%- set status = 'started' if step == 'started' else 'complete' -%}
-    {%- if status == 'complete' and plan.mode == 'full_build' -%}
-        {#- the table was dropped by 'reset' and made again by 'create' -#}
-    {%- endif -%}
     {{ return(
         'insert into ' ~ relation ~ ' (run_number, run_status, run_mode, model_configuration,'
         ~ ' watermark_at, run_details, dbt_invocation_id, recorded_at) select '

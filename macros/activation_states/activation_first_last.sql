@@ -1,11 +1,12 @@
 {#-
     activation_first_last: the small per-user FirstLast model of an activity fact: the
-    user's first and most recent activity instants. One FirstLast serves every grain of the
-    same source (periods are derived from the instants by activation_states).
+    user's first and most recent activity instants (UTC), which analysts query for
+    acquisition dates and recency at any grain or time zone.
 
-    Incremental: a run reads the source from the latest stored activity minus the lookback
-    (activation__lookback_days) and writes the min / max per user of the stored and the
-    new values, replacing the user's row where it changes (delete+insert; merge on BigQuery).
+    Incremental: a run reads the source from the recorded watermark minus the lookback
+    (activation__lookback_days; see _activation_first_last_plan) and writes the min / max per
+    user of the stored and the new values, replacing the user's row where it changes
+    (delete+insert; merge on BigQuery).
 -#}
 {% macro activation_first_last(
     source, user_id='user_id', activity_at='datetime', lookback_days=none, source_partition_column=none

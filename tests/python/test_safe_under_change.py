@@ -139,6 +139,12 @@ def test_attributes_added_then_removed_give_a_full_refresh_s_rows(consumer):
         refused(consumer, "visits_wk", ['its attributes ["country", "device_os"] became ["device_os"], and this '
                                         'engine cannot drop a column'])
         return
+    if consumer.engine.name == "bigquery":
+        # BigQuery drops the column (dbt-bigquery's ALTER TABLE ... DROP COLUMN); the emulator
+        # the suite runs on cannot, and says so
+        result = consumer.dbt("run", "--select", "visits_wk", expect_success=False)
+        assert "Not supported by Crucible: ALTER TABLE action DROP COLUMN `country`" in str(result.result[0].message)
+        return
     consumer.dbt("run", "--select", "visits_wk")
     rows = consumer.rows("visits_wk")
     assert "country" not in rows[0]

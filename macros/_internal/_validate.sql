@@ -232,13 +232,13 @@
     configuration (_activation_model_meta). `grain` and `as_of`, when given, override it and
     must agree with it; for a relation not built by activation_states, `grain` is required. -#}
 {% macro _activation_model_settings(macro_name, activation, grain=none, as_of=none) %}
+    {%- if grain is not none -%}
+        {%- set grain = dbt_activation._validate_choice(macro_name, 'grain', grain, ['day', 'week', 'month']) -%}
+    {%- endif -%}
     {%- if not execute -%}
         {{ return({'grain': grain or 'day', 'week_start': 'monday', 'timezone': 'UTC', 'as_of': as_of}) }}
     {%- endif -%}
     {%- set meta = dbt_activation._activation_model_meta(activation) -%}
-    {%- if grain is not none -%}
-        {%- set grain = dbt_activation._validate_choice(macro_name, 'grain', grain, ['day', 'week', 'month']) -%}
-    {%- endif -%}
     {%- if meta is none -%}
         {%- if grain is none -%}
             {%- do dbt_activation._fail(macro_name, 'grain', grain,

@@ -510,11 +510,12 @@ SUMMARY_KEYS = [
     "retention_rate",
     "reactivation_rate",
     "quick_ratio",
+    "is_period_complete",
 ]
 
 
 def summary_tuple(r):
-    return tuple(r[k] for k in SUMMARY_KEYS)
+    return tuple(r[k] for k in SUMMARY_KEYS if k != "is_period_complete")
 
 
 def test_summary_weekly_example():
@@ -529,6 +530,10 @@ def test_summary_weekly_example():
         (D(2025, 1, 20), 1, 0, 0, 1, 0, 1, N, 0.5, N),
         (D(2025, 1, 27), 1, 0, 0, 1, 1, 1, 0.0, 1.0, 1.0),
     ]
+    # the last week is open; an as-of date on its last day (Sunday 02-02) or later closes it
+    assert [r["is_period_complete"] for r in summary] == [True, True, True, True, False]
+    assert activation_summary(states, "week", as_of=D(2025, 2, 1))[-1]["is_period_complete"] is False
+    assert activation_summary(states, "week", as_of=D(2025, 2, 2))[-1]["is_period_complete"] is True
 
 
 def test_summary_daily_example():

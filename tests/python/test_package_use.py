@@ -162,7 +162,9 @@ BAD_CALLS = [
     ("dbt_activation.activation_summary(activation=ref('fact_visit_activation_weekly'), grain='year')",
      "activation_summary: grain must be one of 'day', 'week', 'month'; got \"year\""),
     ("dbt_activation.activation_summary(activation=ref('users'))",
-     "activation_summary: grain must be one of 'day', 'week', 'month' when the activation model's name does not end in _daily"),
+     "activation_summary: grain must be one of 'day', 'week', 'month' for"),
+    ("dbt_activation.activation_summary(activation=ref('fact_visit_activation_weekly'), grain='day')",
+     'activation_summary: grain "day" disagrees with the grain "week" that'),
 ]
 
 

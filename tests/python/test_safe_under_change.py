@@ -276,7 +276,9 @@ def test_the_summary_and_the_generic_tests_read_the_model_s_configuration(consum
     })
     (consumer.project / "models" / "my_states.yml").write_text(
         "version: 2\nmodels:\n  - name: my_states_day\n    data_tests:\n"
-        "      - dbt_activation.activation_accounting\n      - dbt_activation.activation_state_columns\n")
+        "      - dbt_activation.activation_accounting\n      - dbt_activation.activation_state_columns\n"
+        "      - dbt_activation.activation_accounting:\n          name: accounting_of_some_users\n"
+        "          config: {where: \"user_id <> 'b'\"}\n")
     consumer.load_events(FIRST)
     consumer.dbt("build", "--select", "+my_states_day_summary", "my_states_day")
     summary = consumer.rows("my_states_day_summary")

@@ -14,6 +14,8 @@ manifest (nothing about the demo is hard-coded):
 - **summaries**: models calling ``activation_summary`` on an activation model (computed
   the same way when a model has none).
 
+A model whose meta has ``dashboard: false`` is left out.
+
 (The date of a metric's latest activity, which says whether its last week or month is
 still in progress, is its daily model's last day, else the latest activity in the
 FirstLast model its ``activation_states`` calls read.)
@@ -180,8 +182,12 @@ def metric_and_grain(model: str, grain_argument: str | None) -> tuple[str, str |
 
 
 def _models(manifest: dict[str, Any]) -> list[dict[str, Any]]:
+    """The models, but those whose meta says ``dashboard: false`` (e.g. the worked examples,
+    which call the macros on seeds to test them and are not metrics)."""
     return sorted((node for node in manifest.get("nodes", {}).values()
-                   if node.get("resource_type") == "model"), key=lambda node: node["name"])
+                   if node.get("resource_type") == "model"
+                   and (node.get("config") or {}).get("meta", {}).get("dashboard") is not False),
+                  key=lambda node: node["name"])
 
 
 def discover(manifest: dict[str, Any]) -> Project:

@@ -122,13 +122,14 @@ def _run_compiled(db_path: Path, compiled_dir: Path, names: list[str]) -> dict[s
 
 
 def _project_copy(root: Path) -> Path:
-    """The dbt project without its Python parts, data and build output."""
+    """The dbt project without its Python parts, data and build output (tests/ stays: the
+    unit tests' fixtures are in tests/fixtures/)."""
     copy = root / "project"
     shutil.copytree(
         PROJECT_DIR, copy,
         ignore=shutil.ignore_patterns(
-            ".venv", ".git", "target", "logs", "dbt_packages", "src", "tests", "*.duckdb*",
-            ".pytest_cache", ".hypothesis", "__pycache__", "*.egg-info"),
+            ".venv", ".venv-emulator", ".git", "target", "logs", "dbt_packages", "src", "python",
+            "*.duckdb*", ".pytest_cache", ".hypothesis", "__pycache__", "*.egg-info"),
     )
     return copy
 

@@ -90,8 +90,11 @@ def discover(manifest: dict[str, Any]) -> Project:
     """The first-activation models, activation models and summaries of a dbt manifest."""
     tables = {uid: identifier(node) for section in ("nodes", "sources")
               for uid, node in (manifest.get(section) or {}).items()}
+    # a model whose meta says ``dashboard: false`` is left out (e.g. the worked examples,
+    # which run the macros on seeds to test them and are not metrics)
     models = sorted(((uid, node, meta) for uid, node in (manifest.get("nodes") or {}).items()
-                     if node.get("resource_type") == "model" and (meta := recorded_meta(node))),
+                     if node.get("resource_type") == "model" and (meta := recorded_meta(node))
+                     and ((node.get("config") or {}).get("meta") or {}).get("dashboard") is not False),
                     key=lambda item: tables[item[0]])
 
     def inputs(node: dict[str, Any]) -> tuple[str, ...]:

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import oracle
+import worked_examples
 from conftest import canonical, late_batches, stored_columns, ts
 
 GRAIN_MODELS = {
@@ -49,75 +50,19 @@ def assert_all_grains(warehouse, events, **kwargs):
         assert canonical(actual, KEY) == canonical(wanted, KEY), grain
 
 
-WORKED_EXAMPLE = [visit("jinseok", t) for t in (
-    "2025-01-01 09:00", "2025-01-01 21:30", "2025-01-02 08:00", "2025-01-03 23:59",
-    "2025-01-06 00:01", "2025-01-07 12:00", "2025-01-20 10:00")] + [
-    visit("minji", "2025-01-05 15:00"), visit("minji", "2025-01-31 18:00")]
-
-WORKED_DAILY = """
-2025-01-01 jinseok new         -           1  -  -  2025-01-01 1
-2025-01-02 jinseok retained    new         2  1  0  2025-01-01 2
-2025-01-03 jinseok retained    retained    3  1  0  2025-01-01 3
-2025-01-04 jinseok inactive    retained    0  1  0  2025-01-01 3
-2025-01-06 jinseok reactivated inactive    1  3  2  2025-01-01 4
-2025-01-07 jinseok retained    reactivated 2  1  0  2025-01-01 5
-2025-01-08 jinseok inactive    retained    0  1  0  2025-01-01 5
-2025-01-20 jinseok reactivated inactive    1 13 12  2025-01-01 6
-2025-01-21 jinseok inactive    reactivated 0  1  0  2025-01-01 6
-2025-01-05 minji   new         -           1  -  -  2025-01-05 1
-2025-01-06 minji   inactive    new         0  1  0  2025-01-05 1
-2025-01-31 minji   reactivated inactive    1 26 25  2025-01-05 2
-"""
-
-WORKED_WEEKLY = """
-2024-12-30 jinseok new         -           1  -  -  2024-12-30 1
-2025-01-06 jinseok retained    new         2  1  0  2024-12-30 2
-2025-01-13 jinseok inactive    retained    0  1  0  2024-12-30 2
-2025-01-20 jinseok reactivated inactive    1  2  1  2024-12-30 3
-2025-01-27 jinseok inactive    reactivated 0  1  0  2024-12-30 3
-2024-12-30 minji   new         -           1  -  -  2024-12-30 1
-2025-01-06 minji   inactive    new         0  1  0  2024-12-30 1
-2025-01-27 minji   reactivated inactive    1  4  3  2024-12-30 2
-"""
-
-WORKED_MONTHLY = """
-2025-01-01 jinseok new         -           1  -  -  2025-01-01 1
-2025-01-01 minji   new         -           1  -  -  2025-01-01 1
-"""
-
-SHOWN = ("period_start", "user_id", "activation_state", "previous_state", "active_streak",
-         "periods_since_last_active", "inactive_periods", "first_active_period",
-         "lifetime_active_periods")
+# The README's example (seeds/worked_example_activity.csv and the expected rows per grain)
+WORKED_EXAMPLE = worked_examples.activity_events()
 
 
-def parse_table(text):
-    rows = []
-    for line in text.strip().splitlines():
-        cells = line.split()
-        values = [dt.date.fromisoformat(cells[0]), cells[1], cells[2],
-                  None if cells[3] == "-" else cells[3], int(cells[4]),
-                  None if cells[5] == "-" else int(cells[5]),
-                  None if cells[6] == "-" else int(cells[6]),
-                  dt.date.fromisoformat(cells[7]), int(cells[8])]
-        rows.append(tuple(values))
-    return sorted(rows, key=lambda r: (r[1], r[0]))
-
-
-@pytest.mark.parametrize("grain, text", [
-    ("day", WORKED_DAILY), ("week", WORKED_WEEKLY), ("month", WORKED_MONTHLY)])
-def test_worked_example(warehouse, grain, text):
+@pytest.mark.parametrize("grain", list(GRAIN_MODELS))
+def test_worked_example(warehouse, grain):
     warehouse.load_events(WORKED_EXAMPLE)
-    warehouse.run(f"+{GRAIN_MODELS[grain]}", vars={"activation__as_of": "2025-01-31"})
+    warehouse.run(f"+{GRAIN_MODELS[grain]}", vars={"activation__as_of": str(worked_examples.AS_OF)})
     rows = warehouse.rows(f"{GRAIN_MODELS[grain]}", order_by="user_id, period_start")
-    assert [tuple(r[c] for c in SHOWN) for r in rows] == parse_table(text)
-    for r in rows:
-        assert r["state_transition"] == f"{r['previous_state'] or 'none'}_to_{r['activation_state']}"
-        assert r["is_active"] == (r["activation_state"] != "inactive")
-    assert list(rows[0].keys()) == stored_columns(warehouse, [
-        "period_start", "user_id", "activation_state", "previous_state", "state_transition",
-        "is_active", "active_streak", "periods_since_last_active", "inactive_periods",
-        "first_active_period", "lifetime_active_periods", "country", "device_os"],
-        partition_column="period_start")
+    seed = worked_examples.states_expected(grain)
+    assert rows == worked_examples.rows(seed)
+    assert list(rows[0].keys()) == stored_columns(
+        warehouse, worked_examples.columns(seed), partition_column="period_start")
 
 
 def test_worked_example_incrementally_day_by_day(warehouse):

@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import oracle
+import worked_examples
 from conftest import canonical, late_batches, stored_columns, ts
 
 MODEL = "fact__first_activation_events"
@@ -44,27 +45,17 @@ def assert_equal(actual, wanted):
     assert canonical(actual, KEY) == canonical(wanted, KEY)
 
 
-WORKED_EXAMPLE = [
-    event("Jinseok", "first_visit", "2025-01-01 01:00:00"),
-    event("Jinseok", "add_to_cart", "2025-01-01 01:01:00"),
-    event("Jinseok", "add_to_cart", "2025-01-02 01:00:00"),
-    event("Jinseok", "purchase", "2025-01-02 01:01:00"),
-]
+# The reference's example (seeds/worked_example_events.csv and the expected rows)
+WORKED_EXAMPLE = worked_examples.first_activation_events()
 
 
 def test_worked_example(warehouse):
     warehouse.load_events(WORKED_EXAMPLE)
     warehouse.run(SELECT)
     rows = warehouse.rows(f"{MODEL}", order_by="datetime")
-    d, t = dt.date, ts
-    columns = ["date", "datetime", "user_id", "event_name", "first_visit_date",
-               "first_visit_datetime", "hours_from_first_visit", "days_from_first_visit"]
-    assert [tuple(r[c] for c in columns) for r in rows] == [
-        (d(2025, 1, 1), t("2025-01-01 01:00:00"), "Jinseok", "first_visit", d(2025, 1, 1), t("2025-01-01 01:00:00"), 1, 1),
-        (d(2025, 1, 1), t("2025-01-01 01:01:00"), "Jinseok", "add_to_cart", d(2025, 1, 1), t("2025-01-01 01:00:00"), 1, 1),
-        (d(2025, 1, 2), t("2025-01-02 01:01:00"), "Jinseok", "purchase", d(2025, 1, 1), t("2025-01-01 01:00:00"), 25, 2),
-    ]
-    assert list(rows[0].keys()) == stored_columns(warehouse, columns, partition_column="date")
+    seed = worked_examples.FIRST_ACTIVATION_EXPECTED
+    assert rows == worked_examples.rows(seed)
+    assert list(rows[0].keys()) == stored_columns(warehouse, worked_examples.columns(seed), partition_column="date")
 
 
 def test_incremental_batches_rerun_and_late_event(warehouse):

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import oracle
+import worked_examples
 from oracle import activation_states, activation_summary, first_activation_events
 
 D = dt.date
@@ -82,21 +83,14 @@ def fa_tuple(r):
 
 
 def test_first_activation_worked_example():
-    events = [
-        ev("Jinseok", "first_visit", T(2025, 1, 1, 1, 0)),
-        ev("Jinseok", "add_to_cart", T(2025, 1, 1, 1, 1)),
-        ev("Jinseok", "add_to_cart", T(2025, 1, 2, 1, 0)),
-        ev("Jinseok", "purchase", T(2025, 1, 2, 1, 1)),
-    ]
-    users = [{"user_id": "Jinseok", "first_visit_at": T(2025, 1, 1, 1, 0)}]
-    rows = first_activation_events(events, users, ["add_to_cart", "purchase"])
+    # the reference's example: seeds/worked_example_events.csv, _users.csv and the expected rows
+    rows = first_activation_events(worked_examples.first_activation_events(),
+                                   worked_examples.first_activation_users(),
+                                   list(worked_examples.KEY_EVENTS))
     for r in rows:
         assert list(r) == FA_KEYS
-    assert [fa_tuple(r) for r in rows] == [
-        (D(2025, 1, 1), T(2025, 1, 1, 1, 0), "Jinseok", "first_visit", D(2025, 1, 1), T(2025, 1, 1, 1, 0), 1, 1),
-        (D(2025, 1, 1), T(2025, 1, 1, 1, 1), "Jinseok", "add_to_cart", D(2025, 1, 1), T(2025, 1, 1, 1, 0), 1, 1),
-        (D(2025, 1, 2), T(2025, 1, 2, 1, 1), "Jinseok", "purchase", D(2025, 1, 1), T(2025, 1, 1, 1, 0), 25, 2),
-    ]
+    assert rows == worked_examples.rows(worked_examples.FIRST_ACTIVATION_EXPECTED)
+    assert FA_KEYS == worked_examples.columns(worked_examples.FIRST_ACTIVATION_EXPECTED)
 
 
 def test_first_activation_rejects_first_visit_in_key_events():
@@ -195,67 +189,35 @@ def test_first_activation_hours_use_wall_clock_across_dst():
 # Function 2: activation_states -- worked example
 # ---------------------------------------------------------------------------
 
-EXAMPLE_ACTIVITY = [
-    act("jinseok", T(2025, 1, 1, 9, 0)),
-    act("jinseok", T(2025, 1, 1, 21, 30)),
-    act("jinseok", T(2025, 1, 2, 8, 0)),
-    act("jinseok", T(2025, 1, 3, 23, 59)),
-    act("jinseok", T(2025, 1, 6, 0, 1)),
-    act("jinseok", T(2025, 1, 7, 12, 0)),
-    act("jinseok", T(2025, 1, 20, 10, 0)),
-    act("minji", T(2025, 1, 5, 15, 0)),
-    act("minji", T(2025, 1, 31, 18, 0)),
-]
-
+# The README's example: seeds/worked_example_activity.csv and the expected rows per grain
+# (every column, the attributes included); EXAMPLE_<GRAIN> are the compact rows of the
+# expected seeds, which the tests below take parts of.
+EXAMPLE_ACTIVITY = worked_examples.activity()
+ATTRIBUTES = worked_examples.ATTRIBUTES
 N = None
-EXAMPLE_DAILY = [
-    (D(2025, 1, 1), "jinseok", "new", N, 1, N, N, D(2025, 1, 1), 1),
-    (D(2025, 1, 2), "jinseok", "retained", "new", 2, 1, 0, D(2025, 1, 1), 2),
-    (D(2025, 1, 3), "jinseok", "retained", "retained", 3, 1, 0, D(2025, 1, 1), 3),
-    (D(2025, 1, 4), "jinseok", "inactive", "retained", 0, 1, 0, D(2025, 1, 1), 3),
-    (D(2025, 1, 6), "jinseok", "reactivated", "inactive", 1, 3, 2, D(2025, 1, 1), 4),
-    (D(2025, 1, 7), "jinseok", "retained", "reactivated", 2, 1, 0, D(2025, 1, 1), 5),
-    (D(2025, 1, 8), "jinseok", "inactive", "retained", 0, 1, 0, D(2025, 1, 1), 5),
-    (D(2025, 1, 20), "jinseok", "reactivated", "inactive", 1, 13, 12, D(2025, 1, 1), 6),
-    (D(2025, 1, 21), "jinseok", "inactive", "reactivated", 0, 1, 0, D(2025, 1, 1), 6),
-    (D(2025, 1, 5), "minji", "new", N, 1, N, N, D(2025, 1, 5), 1),
-    (D(2025, 1, 6), "minji", "inactive", "new", 0, 1, 0, D(2025, 1, 5), 1),
-    (D(2025, 1, 31), "minji", "reactivated", "inactive", 1, 26, 25, D(2025, 1, 5), 2),
-]
-
-EXAMPLE_WEEKLY = [
-    (D(2024, 12, 30), "jinseok", "new", N, 1, N, N, D(2024, 12, 30), 1),
-    (D(2025, 1, 6), "jinseok", "retained", "new", 2, 1, 0, D(2024, 12, 30), 2),
-    (D(2025, 1, 13), "jinseok", "inactive", "retained", 0, 1, 0, D(2024, 12, 30), 2),
-    (D(2025, 1, 20), "jinseok", "reactivated", "inactive", 1, 2, 1, D(2024, 12, 30), 3),
-    (D(2025, 1, 27), "jinseok", "inactive", "reactivated", 0, 1, 0, D(2024, 12, 30), 3),
-    (D(2024, 12, 30), "minji", "new", N, 1, N, N, D(2024, 12, 30), 1),
-    (D(2025, 1, 6), "minji", "inactive", "new", 0, 1, 0, D(2024, 12, 30), 1),
-    (D(2025, 1, 27), "minji", "reactivated", "inactive", 1, 4, 3, D(2024, 12, 30), 2),
-]
-
-EXAMPLE_MONTHLY = [
-    (D(2025, 1, 1), "jinseok", "new", N, 1, N, N, D(2025, 1, 1), 1),
-    (D(2025, 1, 1), "minji", "new", N, 1, N, N, D(2025, 1, 1), 1),
-]
 
 
-@pytest.mark.parametrize(
-    "grain,expected",
-    [("day", EXAMPLE_DAILY), ("week", EXAMPLE_WEEKLY), ("month", EXAMPLE_MONTHLY)],
-)
-def test_states_worked_example(grain, expected):
-    rows = activation_states(EXAMPLE_ACTIVITY, grain, as_of=D(2025, 1, 31))
-    assert compact(by_user_period(rows)) == expected
+def example_expected(grain):
+    return worked_examples.rows(worked_examples.states_expected(grain))
+
+
+EXAMPLE_DAILY = compact(example_expected("day"))
+EXAMPLE_WEEKLY = compact(example_expected("week"))
+EXAMPLE_MONTHLY = compact(example_expected("month"))
+
+
+@pytest.mark.parametrize("grain", ["day", "week", "month"])
+def test_states_worked_example(grain):
+    rows = activation_states(EXAMPLE_ACTIVITY, grain, as_of=worked_examples.AS_OF, attributes=ATTRIBUTES)
+    assert rows == example_expected(grain)
     for r in rows:
-        assert list(r) == STATE_KEYS
-        assert r["is_active"] == (r["activation_state"] != "inactive")
-        if r["activation_state"] == "new":
-            assert r["state_transition"] == "none_to_new"
-        else:
-            assert r["state_transition"] == f"{r['previous_state']}_to_{r['activation_state']}"
+        assert list(r) == STATE_KEYS + list(ATTRIBUTES)
+    assert STATE_KEYS + list(ATTRIBUTES) == worked_examples.columns(worked_examples.states_expected(grain))
     # as_of None: the latest activity (2025-01-31 18:00) is in the same periods.
-    assert activation_states(EXAMPLE_ACTIVITY, grain) == rows
+    assert activation_states(EXAMPLE_ACTIVITY, grain, attributes=ATTRIBUTES) == rows
+    # without attributes: the same rows without their columns
+    assert activation_states(EXAMPLE_ACTIVITY, grain) == [
+        {k: r[k] for k in STATE_KEYS} for r in rows]
 
 
 def test_states_transitions_example_daily():

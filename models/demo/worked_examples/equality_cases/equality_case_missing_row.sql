@@ -1,0 +1,16 @@
+-- The daily worked example without one row: minji's reactivation on 2025-01-31.
+with expected as (
+
+    select * from {{ ref('worked_example_activation_daily_expected') }}
+
+),
+
+final as (
+
+    select *
+    from expected
+    where not (user_id = 'minji' and period_start = cast('2025-01-31' as date))
+
+)
+
+select * from final

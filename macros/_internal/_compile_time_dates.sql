@@ -26,6 +26,7 @@
 {%- endmacro %}
 
 
+{#- to the microsecond: a watermark is compared with the instants it was read from -#}
 {% macro _timestamp_literal(value) -%}
-    cast('{{ value.strftime("%Y-%m-%d %H:%M:%S") }}' as {{ dbt.type_timestamp() }})
+    cast('{{ value.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as {{ dbt.type_timestamp() }})
 {%- endmacro %}

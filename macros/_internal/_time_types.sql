@@ -32,12 +32,15 @@
 
 
 {#- The kind of a column type: 'timestamp' (no time zone: holds UTC), 'instant' (with time
-    zone), 'date', or none (refused). -#}
+    zone), 'date', 'other_precision' (a timestamp of another precision than the microsecond:
+    cast, as the watermark is compared to the microsecond), or none (refused). -#}
 {% macro default___time_kind(data_type) %}
     {%- if data_type in ['timestamp with time zone', 'timestamptz'] -%}
         {{ return('instant') }}
-    {%- elif data_type.startswith('timestamp') or data_type == 'datetime' -%}
+    {%- elif data_type in ['timestamp', 'timestamp without time zone'] -%}
         {{ return('timestamp') }}
+    {%- elif data_type.startswith('timestamp') -%}
+        {{ return('other_precision') }}
     {%- elif data_type == 'date' -%}
         {{ return('date') }}
     {%- endif -%}
@@ -62,7 +65,7 @@
 {% macro default___instant_sql(column, kind) %}
     {%- if kind == 'instant' -%}
         {{ return('(' ~ column ~ " at time zone 'UTC')") }}
-    {%- elif kind == 'date' -%}
+    {%- elif kind in ['date', 'other_precision'] -%}
         {{ return('cast(' ~ column ~ ' as ' ~ dbt.type_timestamp() ~ ')') }}
     {%- endif -%}
     {{ return(column) }}

@@ -72,8 +72,7 @@
     } -%}
     {%- do dbt_activation._first_activation_config(key_events, first_visit_event) -%}
     {%- do config(meta={'dbt_activation': {'macro': macro_name, 'key_events': key_events,
-        'first_visit_event': first_visit_event, 'timezone': timezone,
-        'users': dbt_activation._relation_name(users), 'user_id': user_id, 'first_visit_at': first_visit_at}}) -%}
+        'first_visit_event': first_visit_event, 'timezone': timezone}}) -%}
 
     {%- set inputs = {
         'events': events,

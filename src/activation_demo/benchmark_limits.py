@@ -273,7 +273,9 @@ select
     dormant_users,
     retained_users / nullif(lag(active_users) over (order by period_start), 0) as retention_rate,
     reactivated_users / nullif(lag(dormant_users) over (order by period_start), 0) as reactivation_rate,
-    (new_users + reactivated_users) / nullif(churned_users, 0) as quick_ratio
+    (new_users + reactivated_users) / nullif(churned_users, 0) as quick_ratio,
+    -- the last period is still open (the benchmark sets no as_of)
+    period_start < max(period_start) over () as is_period_complete
 from filled
 """
 

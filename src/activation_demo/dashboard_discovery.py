@@ -37,9 +37,6 @@ class FunnelSource:
     first_visit_event: str
     timezone: str | None = None
     inputs: tuple[str, ...] = ()  # the models it reads (events and users), from depends_on
-    users: str | None = None  # the users model and its two columns, as recorded
-    user_id: str | None = None
-    first_visit_at: str | None = None
 
 
 @dataclass(frozen=True)
@@ -106,8 +103,7 @@ def discover(manifest: dict[str, Any]) -> Project:
             funnels.append(FunnelSource(
                 model=tables[uid], key_events=tuple(meta.get("key_events") or ()),
                 first_visit_event=meta["first_visit_event"], timezone=meta.get("timezone"),
-                inputs=tuple(tables[i] for i in inputs(node) if i in tables),
-                users=meta.get("users"), user_id=meta.get("user_id"), first_visit_at=meta.get("first_visit_at")))
+                inputs=tuple(tables[i] for i in inputs(node) if i in tables)))
         elif meta["macro"] == "activation_states" and meta.get("grain") in GRAINS:
             states.append((uid, node, meta))
         elif meta["macro"] == "activation_summary":

@@ -8,6 +8,7 @@ the low-cardinality text columns of the users model the facts were built from.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
@@ -33,13 +34,23 @@ class UsersModel:
 
 
 def users_model(wh: Warehouse, source: FunnelSource) -> UsersModel | None:
-    """The ``users`` model, ``user_id`` and ``first_visit_at`` the model is built with, as its
-    meta records them; None when they are not recorded or the users model is not among the
-    model's inputs in the warehouse."""
-    users = next((name for name in source.inputs if name.lower() == str(source.users).lower()), None)
-    if not (users and wh.has(users) and source.user_id and source.first_visit_at):
+    """The ``users`` relation, ``user_id`` and ``first_visit_at`` the model's last complete
+    run was built with, as its run state (``<model>__run_state``) records them (the
+    manifest's meta does not hold them); None when there is no such record or the users
+    model is not among the model's inputs in the warehouse."""
+    run_state = f"{source.model}__run_state"
+    if not wh.has(run_state):
         return None
-    return UsersModel(users, source.user_id, source.first_visit_at)
+    text = wh.scalar(f"select model_configuration from {wh.relation(run_state)} "
+                     "where run_status = 'complete' order by run_number desc limit 1")
+    try:
+        configuration = json.loads(text) if text else {}
+    except ValueError:
+        return None
+    users = next((name for name in source.inputs if name.lower() == str(configuration.get("users")).lower()), None)
+    if not (users and wh.has(users) and configuration.get("user_id") and configuration.get("first_visit_at")):
+        return None
+    return UsersModel(users, configuration["user_id"], configuration["first_visit_at"])
 
 
 def key_events_of(wh: Warehouse, source: FunnelSource) -> list[str]:
@@ -180,7 +191,7 @@ def funnel_payload(wh: Warehouse, source: FunnelSource, max_days: int = MAX_DAYS
         raise ValueError(f"{source.model} is empty")
     users = users_model(wh, source)
     if users is None:
-        print(f"dashboard: {source.model}: its users model is not recorded in its meta"
+        print(f"dashboard: {source.model}: its users model is not recorded in {source.model}__run_state"
               " (or not in the warehouse): the funnel has no breakdown by user attributes")
     # without attributes, one table of all users (with attributes, any one sums to it)
     attributes = attribute_columns(wh, users) or [None]

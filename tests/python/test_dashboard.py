@@ -179,17 +179,16 @@ def test_discovers_the_demo_models_from_the_manifest(built):
     }
 
 
-def test_the_funnel_users_model_is_the_one_the_meta_records(built):
+def test_the_funnel_users_model_is_the_one_the_run_state_records(built):
     source = discover(load_manifest(built.manifest_path)).funnels[0]
     wh = Warehouse(built.db_path)
     try:
         users = users_model(wh, source)
         assert (users.model, users.user_id, users.first_visit_at) == ("dim__users", "user_id", "first_datetime")
-        # none recorded (or a users model that is not among its inputs): no breakdown, no guess
+        # no run state (or a users model that is not among its inputs): no breakdown, no guess
         assert users_model(wh, FunnelSource("dim__users", ("a",), "first_visit")) is None
         assert users_model(wh, FunnelSource(source.model, source.key_events, "first_visit",
-                                            inputs=("fact__events",), users="dim__users",
-                                            user_id="user_id", first_visit_at="first_datetime")) is None
+                                            inputs=("fact__events",))) is None
     finally:
         wh.close()
 

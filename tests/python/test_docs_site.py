@@ -36,7 +36,7 @@ from activation_demo.dbt_runner import PROJECT_DIR, release_duckdb
 PACKAGE = "dbt_activation"
 PUBLIC_MACROS = {"first_activation_events", "activation_first_last", "activation_states", "activation_summary"}
 GENERIC_TESTS = {"test_activation_transitions", "test_activation_accounting", "test_activation_state_columns",
-                 "test_unique_combination_of_columns"}
+                 "test_unique_combination_of_columns", "test_equality"}
 NO_DEFAULT = object()
 
 

@@ -42,9 +42,10 @@ def visit(user, at, name="session_start", country="KR", device_os="iOS"):
 FIRST = [visit("a", "2025-01-01 09:00", "first_visit"), visit("a", "2025-01-02 10:00", "purchase"),
          visit("b", "2025-01-03 23:30", "first_visit", country="US"), visit("a", "2025-01-09 10:00"),
          visit("c", "2025-01-12 22:00", "first_visit", country=None, device_os="Android"),
-         visit("b", "2025-01-13 01:00", country="JP")]
+         visit("b", "2025-01-13 01:00:00.500000", country="JP")]
+# the latest instant of each batch has microseconds: the watermark is compared to the microsecond
 LATER = [visit("c", "2025-01-14 08:00", "purchase", country="KR"), visit("d", "2025-01-15 12:00", "first_visit"),
-         visit("a", "2025-01-15 18:00", "purchase", country="JP", device_os="Android")]
+         visit("a", "2025-01-15 18:00:00.250000", "purchase", country="JP", device_os="Android")]
 
 
 def states_expected(events, grain="week", attributes=("country",), **settings):
@@ -242,7 +243,7 @@ def test_time_columns_give_the_same_rows_whatever_the_session_time_zone(tmp_path
     assert canonical(project.rows("funnel"), ("user_id", "event_name")) == canonical(
         funnel_expected(events), ("user_id", "event_name"))
     first_last = {r["user_id"]: (r["first_active_at"], r["last_active_at"]) for r in project.rows("visits_first_last")}
-    assert first_last["a"] == (ts("2025-01-01 09:00"), ts("2025-01-15 18:00"))
+    assert first_last["a"] == (ts("2025-01-01 09:00"), ts("2025-01-15 18:00:00.250000"))
     project.write_models({"visits_text": "{{ dbt_activation." + STATES.replace("'event_at'", "'event_at_text'")
                           + ", grain='day') }}"})
     result = project.dbt("run", "--select", "visits_text", expect_success=False)

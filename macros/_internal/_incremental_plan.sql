@@ -107,7 +107,8 @@
 
 {% macro _as_date(value) %}
     {%- if value is string -%}
-        {{ return(modules.datetime.date.fromisoformat(value)) }}
+        {{ return(modules.datetime.datetime.fromisoformat(value).date() if value | length > 10
+            else modules.datetime.date.fromisoformat(value)) }}
     {%- elif value is not none and value.hour is defined -%}
         {{ return(value.date()) }}
     {%- endif -%}

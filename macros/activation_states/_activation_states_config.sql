@@ -21,8 +21,8 @@
         incremental_strategy='delete+insert',
         unique_key=['user_id', 'period_start'],
         on_schema_change='sync_all_columns',
-        pre_hook=dbt_activation._run_state_pre_hooks(),
-        post_hook=dbt_activation._run_state_post_hooks(),
+        pre_hook=dbt_activation._run_state_pre_hooks() + dbt_activation._states_user_state_hooks('pre'),
+        post_hook=dbt_activation._states_user_state_hooks('post') + dbt_activation._run_state_post_hooks(),
     ) -%}
 {% endmacro %}
 
@@ -37,8 +37,8 @@
         partition_by={'field': 'period_start', 'data_type': 'date',
                       'granularity': 'month' if grain == 'month' else 'day'},
         cluster_by=['user_id'],
-        pre_hook=dbt_activation._run_state_pre_hooks(),
-        post_hook=dbt_activation._run_state_post_hooks(),
+        pre_hook=dbt_activation._run_state_pre_hooks() + dbt_activation._states_user_state_hooks('pre'),
+        post_hook=dbt_activation._states_user_state_hooks('post') + dbt_activation._run_state_post_hooks(),
     ) -%}
 {% endmacro %}
 
@@ -53,8 +53,8 @@
         file_format='parquet',
         partition_by=['period_start'],
         on_schema_change='sync_all_columns',
-        pre_hook=dbt_activation._run_state_pre_hooks(),
-        post_hook=dbt_activation._run_state_post_hooks(),
+        pre_hook=dbt_activation._run_state_pre_hooks() + dbt_activation._states_user_state_hooks('pre'),
+        post_hook=dbt_activation._states_user_state_hooks('post') + dbt_activation._run_state_post_hooks(),
     ) -%}
 {% endmacro %}
 

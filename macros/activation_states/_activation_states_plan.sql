@@ -11,7 +11,7 @@
                               as the local day of an instant is at most a day before its UTC
                               day), from one day before its midnight;
       first_rewritten_period  the period of read_from: the run rewrites its touched users' rows
-                              from there; period_before_rewrite is the one before it;
+                              from there;
       first_period_partly_read  whether that period began before read_from: its earlier
                               activity is then in its stored rows;
       last_stored_period      the as-of period of the last run. -#}
@@ -67,10 +67,13 @@
         'watermark_at': watermark_at, 'as_of_period': as_of_period,
         'last_stored_period': last_stored_period,
         'first_instant_read': none, 'first_day_read': none, 'first_rewritten_period': none,
-        'period_before_rewrite': none, 'first_period_partly_read': false,
+        'first_period_partly_read': false,
         'first_period_scan_from': none, 'first_period_scan_until': none,
         'details': {'last_period': none if as_of_period is none else as_of_period | string,
-                    'watermark_period': none if watermark_period is none else watermark_period | string},
+                    'watermark_period': none if watermark_period is none else watermark_period | string,
+                    'first_rewritten_period': none, 'merge_bound': none,
+                    'next_first_rewritten_period': none if watermark_at is none else
+                        dbt_activation._activation_states_first_period(watermark_at, lookback_days, configuration) | string},
     } -%}
     {%- if mode == 'as_of_moved_back' -%}
         {%- do plan.update({'refusal': dbt_activation._plan_refusal_message('activation_states', mode,
@@ -84,20 +87,37 @@
             recorded, configuration, setting)}) -%}
     {%- elif windowed -%}
         {%- set midnight = modules.datetime.time() -%}
-        {%- set first_instant = dbt_activation._as_datetime(stored.watermark_at) - timedelta(days=lookback_days) -%}
-        {%- set read_from = first_instant.date() - timedelta(days=0 if configuration.timezone | upper == 'UTC' else 1) -%}
+        {%- set read_from = dbt_activation._activation_states_first_day(stored.watermark_at, lookback_days,
+            configuration) -%}
         {%- set first_period = dbt_activation._py_period_start(read_from, grain, week_start) -%}
+        {%- do plan.details.update({'first_rewritten_period': first_period | string,
+            'merge_bound': {'column': 'period_start', 'from': first_period | string}}) -%}
         {%- do plan.update({
             'first_instant_read': modules.datetime.datetime.combine(read_from, midnight) - timedelta(days=1),
             'first_day_read': read_from,
             'first_rewritten_period': first_period,
-            'period_before_rewrite': dbt_activation._py_period_start(first_period - timedelta(days=1), grain, week_start),
             'first_period_partly_read': read_from > first_period,
             'first_period_scan_from': modules.datetime.datetime.combine(first_period, midnight) - timedelta(days=1),
             'first_period_scan_until': modules.datetime.datetime.combine(read_from, midnight) + timedelta(days=1),
         }) -%}
     {%- endif -%}
     {{ return(plan) }}
+{% endmacro %}
+
+
+{#- The first local day a windowed run reads after the watermark `watermark_at`: the local day
+    of the watermark minus the lookback (one day earlier outside UTC, as the local day of an
+    instant is at most a day before its UTC day); and its period, the run's first rewritten
+    period. -#}
+{% macro _activation_states_first_day(watermark_at, lookback_days, configuration) %}
+    {%- set first_instant = dbt_activation._as_datetime(watermark_at) - modules.datetime.timedelta(days=lookback_days) -%}
+    {{ return(first_instant.date() - modules.datetime.timedelta(
+        days=0 if configuration.timezone | upper == 'UTC' else 1)) }}
+{% endmacro %}
+
+{% macro _activation_states_first_period(watermark_at, lookback_days, configuration) %}
+    {{ return(dbt_activation._py_period_start(dbt_activation._activation_states_first_day(
+        watermark_at, lookback_days, configuration), configuration.grain, configuration.week_start)) }}
 {% endmacro %}
 
 

@@ -32,7 +32,9 @@ seen_occurrences as (
 
 {%- if incremental %}
 
--- for users whose first visit did not change, the stored occurrence stays valid
+-- for users whose first visit did not change, the stored occurrence stays valid. One stored
+-- before the bound (a partition read no more) is before the first instant read, so earlier
+-- than any seen: only those at or after it are read
 stored_occurrences as (
 
     select
@@ -46,12 +48,18 @@ stored_occurrences as (
             and stored.event_name = seen_occurrences.event_name
     left join changed_users
         on stored.user_id = changed_users.user_id
-    where changed_users.user_id is null
+    where
+        changed_users.user_id is null
+        {%- if plan.details.merge_bound %}
+        and stored.date >= {{ dbt_activation._date_literal(dbt_activation._as_date(plan.details.merge_bound['from'])) }}
+        {%- endif %}
 
 ),
 
--- what the run writes: occurrences not stored yet or earlier than the stored one, and
--- every occurrence of a user whose first visit is new or changed
+-- what the run writes: occurrences not stored yet or earlier than the stored one, and every
+-- occurrence of a user whose first visit is new or changed. A key event the user's state
+-- holds with no stored occurrence read was stored before the bound: earlier (a key event
+-- being backfilled is never held: its rows were not kept)
 first_occurrences as (
 
     select
@@ -63,9 +71,23 @@ first_occurrences as (
         on
             seen_occurrences.user_id = stored_occurrences.user_id
             and seen_occurrences.event_name = stored_occurrences.event_name
+    left join changed_users
+        on seen_occurrences.user_id = changed_users.user_id
+    left join stored_users
+        on seen_occurrences.user_id = stored_users.user_id
     where
-        stored_occurrences.user_id is null
+        changed_users.user_id is not null
         or seen_occurrences.datetime < stored_occurrences.datetime
+        or (
+            stored_occurrences.user_id is null
+            and (
+                stored_users.user_id is null
+                or not {{ dbt_activation._reached('stored_users.reached_key_events', 'seen_occurrences.event_name') }}
+                {%- if plan.backfill_events %}
+                or seen_occurrences.event_name in ('{{ plan.backfill_events | join("', '") }}')
+                {%- endif %}
+            )
+        )
 
 ),
 {%- else %}

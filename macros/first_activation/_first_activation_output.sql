@@ -20,7 +20,9 @@ select * from final
 select * from final
 {%- else -%}
 {%- set columns = ['date', 'datetime', 'user_id', 'event_name', 'first_visit_date',
-    'first_visit_datetime', 'hours_from_first_visit', 'days_from_first_visit'] -%},
+    'first_visit_datetime', 'hours_from_first_visit', 'days_from_first_visit'] -%}
+{%- set bound = plan.details.merge_bound -%}
+{%- set bound = none if not bound else dbt_activation._date_literal(dbt_activation._as_date(bound['from'])) -%},
 
 -- stored rows replaced by a row of `final`, of a user whose first visit is new or moved,
 -- or of a key event taken out of key_events
@@ -38,9 +40,15 @@ dropped_rows as (
     left join changed_users
         on stored.user_id = changed_users.user_id
     where
-        final.user_id is not null
-        or changed_users.user_id is not null
-        or stored.event_name not in ('{{ (key_events + [first_visit_event]) | join("', '") }}')
+        (
+            final.user_id is not null
+            or changed_users.user_id is not null
+            or stored.event_name not in ('{{ (key_events + [first_visit_event]) | join("', '") }}')
+        )
+        {%- if bound is not none %}
+        -- every row the run replaces or drops is at or after its bound
+        and stored.date >= {{ bound }}
+        {%- endif %}
 
 ),
 
@@ -70,6 +78,10 @@ kept_rows as (
         dropped_rows.user_id is null
         -- a tombstone left by an interrupted run is not kept
         and stored.event_name is not null
+        {%- if bound is not none %}
+        -- the touched partitions are at or after the bound
+        and stored.date >= {{ bound }}
+        {%- endif %}
 
 ),
 

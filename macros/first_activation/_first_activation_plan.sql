@@ -32,6 +32,18 @@
         {%- endif -%}
         {%- set first_instant_read = candidates | min -%}
     {%- endif -%}
+    {#- the rows the run writes or replaces, and the stale ones its post-hook removes, are dated
+        at or after the local day before the first instant read (a local day is at most one
+        day before the UTC one) and the old first visit of a user whose first visit moved;
+        when key events change, a backfilled key event's rows and a removed one's anywhere -#}
+    {%- set merge_bound = none -%}
+    {%- if mode == 'normal' -%}
+        {%- set dates = [first_instant_read.date() - modules.datetime.timedelta(days=1)] -%}
+        {%- if new_data and new_data.get('earliest_moved_old_first_visit') is not none -%}
+            {%- do dates.append(dbt_activation._as_date(new_data.get('earliest_moved_old_first_visit'))) -%}
+        {%- endif -%}
+        {%- set merge_bound = {'column': 'date', 'from': dates | min | string} -%}
+    {%- endif -%}
     {{ return({
         'mode': mode, 'changed_setting': setting,
         'refusal': dbt_activation._plan_refusal_message('first_activation_events', mode, recorded,
@@ -44,7 +56,7 @@
         'watermark_at': [stored_watermark, latest] | reject('none') | max
             if stored_watermark is not none or latest is not none else none,
         'details': {'checked_key_events': configuration.key_events if mode in ['full_build', 'empty_table']
-            else added},
+            else added, 'merge_bound': merge_bound},
     }) }}
 {% endmacro %}
 
@@ -70,19 +82,24 @@
 
 
 {#- The latest key event at or after `since` (the model reads no other: first visits come
-    from `users`, which may run ahead of the events), and (`incremental`) the earliest first visit of the
-    users new to the table or whose first visit moved; none when the relations cannot be
-    queried at compile time (a unit test's fixtures). -#}
+    from `users`, which may run ahead of the events), and (`incremental`) the earliest first
+    visit of the users new to the table or whose first visit moved, and the earliest stored
+    (old) first visit of the latter, comparing `users` with the user-state table (or, without
+    it, the stored first-visit rows); none when the relations cannot be queried at compile time
+    (a unit test's fixtures). -#}
 {% macro _first_activation_observe(configuration, inputs, since, incremental) %}
     {%- if not dbt_activation._is_queryable(inputs.events) -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set observed = {'latest_instant': dbt_activation._latest_instant(inputs.events, inputs.event_instant,
         inputs.events_partition_column, since, configuration.event_name ~ " in ('"
-        ~ configuration.key_events | join("', '") ~ "')"), 'earliest_changed_first_visit': none} -%}
+        ~ configuration.key_events | join("', '") ~ "')"), 'earliest_changed_first_visit': none,
+        'earliest_moved_old_first_visit': none} -%}
     {%- if incremental and dbt_activation._is_queryable(this) -%}
         {%- set changed_query -%}
-            select min(users_source.first_visit_at) as earliest
+            select
+                min(users_source.first_visit_at) as earliest_changed,
+                min(case when stored.user_id is not null then stored.first_visit_datetime end) as earliest_moved_old
             from (
                 -- one row per user, as in the model's SQL
                 select {{ configuration.user_id }} as user_id, min({{ inputs.first_visit_instant }}) as first_visit_at
@@ -90,19 +107,21 @@
                 where {{ configuration.user_id }} is not null and {{ inputs.first_visit_instant }} is not null
                 group by {{ configuration.user_id }}
             ) as users_source
-            left join (
-                select user_id, first_visit_datetime
-                from {{ this }}
-                where event_name = '{{ configuration.first_visit_event }}'
-            ) as stored
+            left join
+                {%- if dbt_activation._first_activation_user_state_exists() %}
+                {{ dbt_activation._first_activation_user_state_relation() }} as stored
+                {%- else %}
+                ({{ dbt_activation._first_activation_user_state_rows(this, configuration) }}) as stored
+                {%- endif %}
                 on users_source.user_id = stored.user_id
             where
                 stored.user_id is null
                 or stored.first_visit_datetime
                 <> {{ dbt_activation._local_timestamp('users_source.first_visit_at', configuration.timezone) }}
         {%- endset -%}
-        {%- do observed.update({'earliest_changed_first_visit':
-            dbt_activation._naive_utc(run_query(changed_query).columns[0].values()[0])}) -%}
+        {%- set row = run_query(changed_query).rows[0] -%}
+        {%- do observed.update({'earliest_changed_first_visit': dbt_activation._naive_utc(row[0]),
+            'earliest_moved_old_first_visit': dbt_activation._naive_utc(row[1])}) -%}
     {%- endif -%}
     {{ return(observed) }}
 {% endmacro %}

@@ -1,5 +1,6 @@
 {#- first_activation_events, reads: the CTEs of the users and the key events read, and on
-    incremental runs the users whose first visit is new or moved. -#}
+    incremental runs the users' stored state (_first_activation_user_state.sql) and those
+    whose first visit is new or moved. -#}
 {% macro _first_activation_reads(plan, configuration, inputs) %}
 {%- set incremental = plan.mode != 'full_build' -%}
 {%- set user_id, event_name = configuration.user_id, configuration.event_name -%}
@@ -54,13 +55,20 @@ first_visits as (
 
 {%- if incremental %}
 
-stored_first_visits as (
+-- per user, the stored first visit and the key events stored
+stored_users as (
 
     select
         user_id,
-        first_visit_datetime
-    from {{ this }}
-    where event_name = '{{ configuration.first_visit_event }}'
+        first_visit_datetime,
+        reached_key_events
+    from
+        {%- if dbt_activation._first_activation_user_state_exists() %}
+        {{ dbt_activation._first_activation_user_state_relation() }}
+        {%- else %}
+        {#- a unit test's fixture, or the table dropped by hand: from the stored rows -#}
+        ({{ dbt_activation._first_activation_user_state_rows(this, configuration) }}) as stored_rows
+        {%- endif %}
 
 ),
 
@@ -69,11 +77,11 @@ changed_users as (
 
     select first_visits.user_id
     from first_visits
-    left join stored_first_visits
-        on first_visits.user_id = stored_first_visits.user_id
+    left join stored_users
+        on first_visits.user_id = stored_users.user_id
     where
-        stored_first_visits.user_id is null
-        or stored_first_visits.first_visit_datetime <> first_visits.first_visit_datetime
+        stored_users.user_id is null
+        or stored_users.first_visit_datetime <> first_visits.first_visit_datetime
 
 ),
 {%- endif %}

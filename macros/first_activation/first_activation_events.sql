@@ -70,7 +70,7 @@
         'first_visit_event': first_visit_event,
         'timezone': timezone,
     } -%}
-    {%- do dbt_activation._first_activation_config(key_events, first_visit_event) -%}
+    {%- do dbt_activation._first_activation_config() -%}
     {%- do config(meta={'dbt_activation': {'macro': macro_name, 'key_events': key_events,
         'first_visit_event': first_visit_event, 'timezone': timezone}}) -%}
 

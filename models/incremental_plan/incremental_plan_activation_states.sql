@@ -47,14 +47,14 @@
             'first_instant_read': none if refused else plan.first_instant_read,
             'first_day_read': none if refused else plan.first_day_read,
             'first_rewritten_period': none if refused else plan.first_rewritten_period,
-            'period_before_rewrite': none if refused else plan.period_before_rewrite,
             'first_period_partly_read': none if refused else plan.first_period_partly_read | string | lower,
             'last_stored_period': none if refused else plan.last_stored_period,
             'as_of_period': none if refused else plan.as_of_period,
             'watermark_at': none if refused else plan.watermark_at,
+            'merge_bound': none if refused or not plan.details.merge_bound else plan.details.merge_bound['from'],
         }) -%}
     {%- endfor -%}
 {%- endif -%}
 {{ rows_as_text(rows, ['situation', 'mode', 'changed_setting', 'first_instant_read',
-    'first_day_read', 'first_rewritten_period', 'period_before_rewrite', 'first_period_partly_read',
-    'last_stored_period', 'as_of_period', 'watermark_at']) }}
+    'first_day_read', 'first_rewritten_period', 'first_period_partly_read',
+    'last_stored_period', 'as_of_period', 'watermark_at', 'merge_bound']) }}

@@ -30,7 +30,8 @@
             situation['incremental'] | string | lower == 'true', recorded, configuration,
             situation['lookback_days'] | int,
             {'latest_instant': dbt_activation._naive_utc(situation['latest_instant']),
-             'earliest_changed_first_visit': dbt_activation._naive_utc(situation['earliest_changed_first_visit'])}) -%}
+             'earliest_changed_first_visit': dbt_activation._naive_utc(situation['earliest_changed_first_visit']),
+             'earliest_moved_old_first_visit': dbt_activation._naive_utc(situation['earliest_moved_old_first_visit'])}) -%}
         {%- set refused = plan.refusal is not none -%}
         {%- do rows.append({
             'situation': situation['situation'],
@@ -40,8 +41,9 @@
             'backfill_events': none if refused or not plan.backfill_events else plan.backfill_events | join('|'),
             'removed_events': none if refused or not plan.removed_events else plan.removed_events | join('|'),
             'watermark_at': none if refused else plan.watermark_at,
+            'merge_bound': none if refused or not plan.details.merge_bound else plan.details.merge_bound['from'],
         }) -%}
     {%- endfor -%}
 {%- endif -%}
 {{ rows_as_text(rows, ['situation', 'mode', 'changed_setting', 'first_instant_read', 'backfill_events',
-    'removed_events', 'watermark_at']) }}
+    'removed_events', 'watermark_at', 'merge_bound']) }}

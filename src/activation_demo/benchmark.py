@@ -391,6 +391,62 @@ def copy_to_disk(source: Path, target: Path) -> None:
         os.fsync(handle.fileno())
 
 
+NODE_ID = re.compile(r'"node_id": "model\.[\w]+\.(\w+)"')
+
+
+@contextmanager
+def profiled_scans(profile_path: Path) -> Iterator[dict[str, dict[str, int]]]:
+    """While active, every statement dbt runs on DuckDB (in this process) is profiled: yields
+    {model: {table: rows scanned}}, the rows DuckDB's table scans read (after the row groups
+    its min/max statistics skip), summed over the model's statements (the plan's queries,
+    the hooks, its statement), attributed by the node id of dbt's query comment."""
+    from dbt.adapters.duckdb.environments.local import DuckDBCursorWrapper
+
+    scans: dict[str, dict[str, int]] = {}
+    original = DuckDBCursorWrapper.execute
+
+    def walk(operator: dict[str, Any], found: dict[str, int]) -> None:
+        if operator.get("type") == "TABLE_SCAN" and "Table" in operator.get("extra_info", {}):
+            table = operator["extra_info"]["Table"].rsplit(".", 1)[-1]
+            found[table] = found.get(table, 0) + int(operator.get("rows_scanned", 0))
+        for child in operator.get("children", []):
+            walk(child, found)
+
+    def execute(self, sql, bindings=None):
+        model = NODE_ID.search(sql or "")
+        if model is None:
+            return original(self, sql, bindings)
+        self._cursor.execute("set enable_profiling = 'json'")
+        self._cursor.execute(f"set profiling_output = '{profile_path}'")
+        profile_path.unlink(missing_ok=True)
+        result = original(self, sql, bindings)
+        if profile_path.exists():
+            found = scans.setdefault(model.group(1), {})
+            for operator in json.loads(profile_path.read_text()).get("operator", []):
+                walk(operator, found)
+        return result
+
+    DuckDBCursorWrapper.execute = execute
+    try:
+        yield scans
+    finally:
+        DuckDBCursorWrapper.execute = original
+
+
+def stored_scans(scans: dict[str, int], model: str) -> dict[str, int]:
+    """A model's scans split: its own table (the history it has stored), its per-user and
+    run-state tables beside it, and the other tables it reads (its sources)."""
+    split = {"stored": 0, "per_user": 0, "source": 0}
+    for table, rows in scans.items():
+        if table == model:
+            split["per_user" if model.endswith("_first_last") else "stored"] += rows
+        elif table.startswith(model + "__"):
+            split["per_user"] += rows
+        elif not table.endswith("__dbt_tmp"):
+            split["source"] += rows
+    return split
+
+
 def incremental_runs(ctx: Context, db_path: Path, stream: EventStream, days: int, label: str,
                      progress: bool) -> dict[str, Any]:
     """Append one day, rebuild upstream, then ``--repeats`` incremental runs of the models,
@@ -414,9 +470,14 @@ def incremental_runs(ctx: Context, db_path: Path, stream: EventStream, days: int
                 times[model].append(result[model]["total"])
                 execute[model].append(result[model].get("execute", result[model]["total"]))
             ctx.step(f"{label}: incremental run {repeat + 1}/{ctx.repeats}")
+        # once more, untimed, every statement profiled: the rows each model's run scans
+        copy_to_disk(base, db_path)
+        with profiled_scans(db_path.with_name(db_path.stem + ".profile.json")) as scans:
+            ctx.runner.dbt(["run", "--select", *MODELS], db_path)
     finally:
         base.unlink(missing_ok=True)
-    return {"model": times, "model_execute": execute, "appended_events": appended.events}
+    return {"model": times, "model_execute": execute, "appended_events": appended.events,
+            "scans": {m: stored_scans(scans.get(m, {}), m) for m in MODELS}}
 
 
 # ---------------------------------------------------------------------------------------
@@ -485,6 +546,19 @@ def compute_ratios(report: dict[str, Any]) -> list[Ratio]:
                                 TARGET_FLATNESS if per_event else None,
                                 f"{long_total:.2f}s vs {short_total:.2f}s; day of "
                                 f"{main['appended_day_events']:,} vs {short['appended_day_events']:,} events"))
+    if short and "incremental" in main:
+        day_ratio = main["appended_day_events"] / short["appended_day_events"]
+        group = (f"rows scanned from stored tables by a 1-day run, {long_days} / {short_days} days, "
+                 f"per appended event (day x{day_ratio:.2f})")
+        for model in INCREMENTAL_MODELS:
+            long_rows = main["incremental"][model]["rows_scanned"]
+            short_rows = short["incremental"][model]["rows_scanned"]
+            kind = "per_user" if model.endswith("_first_last") else "stored"
+            note = (f"{long_rows[kind]:,} vs {short_rows[kind]:,} rows; one row per user: "
+                    f"{long_rows['per_user']:,} vs {short_rows['per_user']:,}")
+            target = None if kind == "per_user" else TARGET_FLATNESS
+            ratios.append(Ratio(group, model, (long_rows[kind] + 1) / (short_rows[kind] + 1) / day_ratio,
+                                target, note))
     points = report.get("growth", [])
     for low, high in zip(points, points[1:]):
         event_ratio = high["events"] / low["events"]
@@ -694,7 +768,8 @@ def _run(args: argparse.Namespace, workdir: Path) -> int:
         incremental = incremental_runs(ctx, main_db, stream, args.days, label, progress)
         inc_s, inc_exec = _summarise(incremental["model"]), _summarise(incremental["model_execute"])
         main["incremental"] = {m: {"model_s": inc_s[m], "model_execute_s": inc_exec[m],
-                                   "model_runs_s": incremental["model"][m]} for m in MODELS}
+                                   "model_runs_s": incremental["model"][m],
+                                   "rows_scanned": incremental["scans"][m]} for m in MODELS}
         main["appended_day_events"] = incremental["appended_events"]
         # the incremental result must equal the limit queries on the appended data too
         bar.set_description(f"{label}: equality checks after the increment")
@@ -719,8 +794,8 @@ def _run(args: argparse.Namespace, workdir: Path) -> int:
                 ctx.runner.dbt(["run", "--full-refresh", "--select", *MODELS], short_db)
             incremental = incremental_runs(ctx, short_db, stream, args.short_days, label_short, progress)
             inc_s = _summarise(incremental["model"])
-            short["incremental"] = {m: {"model_s": inc_s[m], "model_runs_s": incremental["model"][m]}
-                                    for m in MODELS}
+            short["incremental"] = {m: {"model_s": inc_s[m], "model_runs_s": incremental["model"][m],
+                                        "rows_scanned": incremental["scans"][m]} for m in MODELS}
             short["appended_day_events"] = incremental["appended_events"]
             report["short"] = short
             if not args.keep:

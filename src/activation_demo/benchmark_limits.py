@@ -1,5 +1,6 @@
 """The benchmark's *limit queries*: for each demo activation model, the simplest correct
-SQL for the same output, as one plain ``create table ... as select`` on DuckDB.
+SQL for the same output, as one plain ``create table ... as select`` on DuckDB, in
+``limits/*.sql`` (templates: the names in braces are filled here).
 
 They are written from the README's definitions, not from the macros: no incremental
 machinery, no compile-time plan, just a group-by or window query over the same upstream
@@ -13,6 +14,15 @@ The demo runs with the default vars: time zone UTC, weeks from Monday, no as-of 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+
+LIMITS_DIR = Path(__file__).with_name("limits")
+
+
+def _template(name: str) -> str:
+    """A limit query's template, limits/<name>.sql, without its opening comment."""
+    text = (LIMITS_DIR / f"{name}.sql").read_text()
+    return "\n".join(line for line in text.splitlines() if not line.startswith("--")) + "\n"
 
 LIMIT_SCHEMA = "bench_limit"
 MODEL_SCHEMA = "main"
@@ -24,64 +34,13 @@ KEY_EVENTS = ("add_to_cart", "purchase")
 # joined to the user's first visit, plus one first_visit row per user.
 # ---------------------------------------------------------------------------------------
 
-FIRST_ACTIVATION = """
-create or replace table {out} as
-with users as (
-
-    select user_id, first_datetime
-    from {models}.dim__users
-    where user_id is not null and first_datetime is not null
-
-),
-
-firsts as (
-
-    select users.user_id, 'first_visit' as event_name, users.first_datetime as datetime
-    from users
-
-    union all
-
-    select events.user_id, events.event_name, min(events.datetime) as datetime
-    from {models}.fact__events as events
-    inner join users
-        on events.user_id = users.user_id
-    where
-        events.event_name in ({key_events})
-        and events.datetime >= users.first_datetime
-    group by events.user_id, events.event_name
-
-)
-
-select
-    cast(firsts.datetime as date) as date,
-    firsts.datetime,
-    firsts.user_id,
-    firsts.event_name,
-    cast(users.first_datetime as date) as first_visit_date,
-    users.first_datetime as first_visit_datetime,
-    date_diff('hour', date_trunc('hour', users.first_datetime), date_trunc('hour', firsts.datetime)) + 1
-        as hours_from_first_visit,
-    date_diff('day', cast(users.first_datetime as date), cast(firsts.datetime as date)) + 1
-        as days_from_first_visit
-from firsts
-inner join users
-    on firsts.user_id = users.user_id
-"""
+FIRST_ACTIVATION = _template("first_activation_events")
 
 # ---------------------------------------------------------------------------------------
 # activation_first_last: min / max activity per user.
 # ---------------------------------------------------------------------------------------
 
-FIRST_LAST = """
-create or replace table {out} as
-select
-    user_id,
-    min(datetime) as first_active_at,
-    max(datetime) as last_active_at
-from {models}.{source}
-where user_id is not null and datetime is not null
-group by user_id
-"""
+FIRST_LAST = _template("activation_first_last")
 
 # ---------------------------------------------------------------------------------------
 # activation_states: group by user and period, then one window pass per user (lag / lead
@@ -100,184 +59,13 @@ PERIOD_NUMBER = {
     "month": "(year(period_start) * 12 + month(period_start))",
 }
 
-STATES = """
-create or replace table {out} as
-with activity as (
-
-    select *
-    from {models}.{source}
-    where user_id is not null and datetime is not null
-
-),
-
--- one row per user and active period, with the first non-null attribute values
-active_periods as (
-
-    select
-        user_id,
-        {period_start} as period_start{attribute_aggregates}
-    from activity
-    group by user_id, period_start
-
-),
-
--- the period of the latest activity
-as_of as (
-
-    select max(period_start) as as_of_period
-    from active_periods
-
-),
-
-sequenced as (
-
-    select
-        *,
-        period_number - lag(period_number) over by_user as gap,
-        lag(period_number) over by_user - lag(period_number, 2) over by_user as previous_gap,
-        lead(period_number) over by_user - period_number as gap_to_next,
-        row_number() over by_user as lifetime_active_periods,
-        first_value(period_start) over by_user as first_active_period
-    from (select *, {period_number} as period_number from active_periods) as numbered
-    window by_user as (partition by user_id order by period_number)
-
-),
-
-active_rows as (
-
-    select
-        period_start,
-        user_id,
-        case when gap is null then 'new' when gap = 1 then 'retained' else 'reactivated' end
-            as activation_state,
-        case
-            when gap is null then null
-            when gap > 1 then 'inactive'
-            when previous_gap is null then 'new'
-            when previous_gap = 1 then 'retained'
-            else 'reactivated'
-        end as previous_state,
-        true as is_active,
-        -- islands: consecutive periods share period_number - lifetime_active_periods
-        row_number() over (
-            partition by user_id, period_number - lifetime_active_periods order by period_number
-        ) as active_streak,
-        gap as periods_since_last_active,
-        gap - 1 as inactive_periods,
-        first_active_period,
-        lifetime_active_periods,
-        gap_to_next{attribute_columns}
-    from sequenced
-
-),
-
--- the churn row: the period after an active period that the next one does not follow
-churn_rows as (
-
-    select
-        cast(active_rows.period_start + interval 1 {grain} as date) as period_start,
-        active_rows.user_id,
-        'inactive' as activation_state,
-        active_rows.activation_state as previous_state,
-        false as is_active,
-        0 as active_streak,
-        1 as periods_since_last_active,
-        0 as inactive_periods,
-        active_rows.first_active_period,
-        active_rows.lifetime_active_periods{null_attributes}
-    from active_rows
-    inner join as_of
-        on active_rows.period_start + interval 1 {grain} <= as_of.as_of_period
-    where active_rows.gap_to_next is null or active_rows.gap_to_next > 1
-
-),
-
-all_rows as (
-
-    select * exclude (gap_to_next) from active_rows
-    union all
-    select * from churn_rows
-
-)
-
-select
-    period_start,
-    user_id,
-    activation_state,
-    previous_state,
-    coalesce(previous_state, 'none') || '_to_' || activation_state as state_transition,
-    is_active,
-    active_streak,
-    periods_since_last_active,
-    inactive_periods,
-    first_active_period,
-    lifetime_active_periods{attribute_names}
-from all_rows
-"""
+STATES = _template("activation_states")
 
 # ---------------------------------------------------------------------------------------
 # activation_summary: counts per period over a spine of every period, then windows.
 # ---------------------------------------------------------------------------------------
 
-SUMMARY = """
-create or replace table {out} as
-with counts as (
-
-    select
-        period_start,
-        count(*) filter (where is_active) as active_users,
-        count(*) filter (where activation_state = 'new') as new_users,
-        count(*) filter (where activation_state = 'retained') as retained_users,
-        count(*) filter (where activation_state = 'reactivated') as reactivated_users,
-        count(*) filter (where activation_state = 'inactive') as churned_users
-    from {models}.{activation}
-    group by period_start
-
-),
-
-spine as (
-
-    select cast(range as date) as period_start
-    from range(
-        (select min(period_start) from counts),
-        (select max(period_start) + interval 1 {grain} from counts),
-        interval 1 {grain}
-    )
-
-),
-
-filled as (
-
-    select
-        spine.period_start,
-        coalesce(counts.active_users, 0) as active_users,
-        coalesce(counts.new_users, 0) as new_users,
-        coalesce(counts.retained_users, 0) as retained_users,
-        coalesce(counts.reactivated_users, 0) as reactivated_users,
-        coalesce(counts.churned_users, 0) as churned_users,
-        sum(coalesce(counts.new_users, 0)) over (order by spine.period_start)
-            - coalesce(counts.active_users, 0) as dormant_users
-    from spine
-    left join counts
-        on spine.period_start = counts.period_start
-
-)
-
-select
-    period_start,
-    active_users,
-    new_users,
-    retained_users,
-    reactivated_users,
-    churned_users,
-    dormant_users,
-    retained_users / nullif(lag(active_users) over (order by period_start), 0) as retention_rate,
-    reactivated_users / nullif(lag(dormant_users) over (order by period_start), 0) as reactivation_rate,
-    (new_users + reactivated_users) / nullif(churned_users, 0) as quick_ratio,
-    -- the last period is still open (the benchmark sets no as_of)
-    period_start < max(period_start) over () as is_period_complete
-from filled
-"""
+SUMMARY = _template("activation_summary")
 
 
 # ---------------------------------------------------------------------------------------

@@ -24,12 +24,21 @@ class ConsumerWarehouse(Warehouse):
     """A Warehouse whose dbt runs are of a consumer project (profile `consumer`, the same
     targets as this repository's profiles.yml), so that the package's demo stays out."""
 
-    def __init__(self, root: Path, engine, models: dict[str, str], threads: int | None = None):
+    def __init__(self, root: Path, engine, models: dict[str, str], threads: int | None = None,
+                 macros: dict[str, str] | None = None):
         super().__init__(root, engine)
         self.project = self.project_dir = root / "consumer"
         (self.project / "models").mkdir(parents=True)
+        (self.project / "macros").mkdir()
+        dispatch = [{"macro_namespace": "dbt", "search_order": ["consumer", "dbt_activation", "dbt"]}]
+        if macros:  # the consumer's own overrides of the package's dispatched macros
+            dispatch.append({"macro_namespace": "dbt_activation", "search_order": ["consumer", "dbt_activation"]})
+            for name, sql in macros.items():
+                (self.project / "macros" / f"{name}.sql").write_text(textwrap.dedent(sql).strip() + "\n")
         (self.project / "dbt_project.yml").write_text(yaml.safe_dump({
             "name": "consumer", "version": "1.0", "config-version": 2, "profile": "consumer",
+            # as the README says: dbt's incremental strategies bounded by the package
+            "dispatch": dispatch,
             "models": {"consumer": {"staging": {"+materialized": "view"}}},
         }))
         (self.project / "packages.yml").write_text(yaml.safe_dump({"packages": [{"local": str(PROJECT_DIR)}]}))

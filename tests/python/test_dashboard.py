@@ -526,7 +526,10 @@ def test_page_is_self_contained(built):
     tags = re.findall(r"<(?:script|link|img|iframe|source)\b[^>]*>", html[:html.index('id="dashboard-data"')])
     assert not [tag for tag in tags if re.search(r"\b(?:src|href)\s*=\s*\"(?!data:)", tag)], tags
     assert "plotly.js v" in html and "Plotly.react" in html
-    assert "wrote" in built.cli_output and "data" in built.cli_output
+    # the command says what it wrote: the page, its size and the models it shows
+    assert re.match(r"wrote \S+index\.html \(\d+\.\d MB with plotly\.js; data \d+ kB\): funnel from "
+                    r"fact__first_activation_events; lifecycle of .*fact_app_visit_activation_daily",
+                    built.cli_output.strip().splitlines()[-1]), built.cli_output
 
 
 def test_payload_holds_aggregates_only(built):

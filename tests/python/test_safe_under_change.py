@@ -290,3 +290,44 @@ def test_the_summary_and_the_generic_tests_read_the_model_s_configuration(consum
     result = consumer.dbt("run", "--select", "my_states_day_summary", expect_success=False)
     text = " ".join(str(r.message) for r in result.result or [])
     assert 'activation_summary: grain "week" disagrees with the grain "day" that' in text
+
+
+# A consumer's override of the package's bound, one period too late (a day for the first
+# activation's date partitions): the rows of the first rewritten period are then not replaced
+LATE_BOUND = {"late_bound": """
+    {% macro default___merge_bound_predicate(alias) %}
+        {%- set plan = dbt_activation._run_state_from_sql() -%}
+        {%- set bound = plan.details.get('merge_bound') if plan is not none else none -%}
+        {%- if not bound -%}
+            {{ return(none) }}
+        {%- endif -%}
+        {%- set first = dbt_activation._as_date(bound['from']) -%}
+        {%- set grain = plan.configuration.get('grain', 'day') -%}
+        {{ return(alias ~ '.' ~ bound.column ~ ' >= '
+            ~ dbt_activation._date_literal(dbt_activation._py_next_period(first, grain))) }}
+    {% endmacro %}"""}
+
+
+@pytest.mark.parametrize("late", [False, True], ids=["real_bound", "bound_one_period_late"])
+@pytest.mark.parametrize("engine_name", [e for e in selected_engines() if e != "spark"])
+def test_the_merge_bound_is_exact(tmp_path, warehouse_engine, engine_name, late):
+    """The bound on the target of the MERGE (BigQuery) or delete (DuckDB, PostgreSQL): with the
+    package's, a daily run equals a full refresh; one period later, stored rows of the first
+    rewritten period are not replaced and the grain's uniqueness fails. (Spark overwrites the
+    partitions a run emits: no bound.)"""
+    models = {**MODELS, "visits_daily": "{{ dbt_activation." + STATES + ", grain='day') }}"}
+    project = ConsumerWarehouse(tmp_path, warehouse_engine(engine_name), models, macros=LATE_BOUND if late else None)
+    (project.project / "models" / "unique.yml").write_text(
+        "version: 2\nmodels:\n  - name: visits_daily\n    data_tests:\n"
+        "      - dbt_activation.unique_combination_of_columns:\n"
+        "          arguments: {combination_of_columns: [user_id, period_start]}\n")
+    project.load_events(FIRST)
+    project.dbt("run", "--select", "+visits_daily")
+    project.append_events(LATER)
+    project.dbt("run", "--select", "visits_daily")
+    result = project.dbt("test", "--select", "visits_daily", expect_success=not late)
+    key = ("user_id", "period_start")
+    if late:
+        assert not result.success and sum(r.failures or 0 for r in result.result) >= 1
+    else:
+        assert canonical(project.rows("visits_daily"), key) == canonical(states_expected(FIRST + LATER, "day", ()), key)

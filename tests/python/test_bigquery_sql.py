@@ -75,7 +75,7 @@ def test_incremental_bigquery_sql_filters_the_source_on_its_partition_column(war
     # temporary table, written first from this SQL)
     compiled_dir = Path(warehouse.target_path) / "compiled" / "dbt_activation" / "models" / "demo"
     compiled = {p.stem: p.read_text().lower() for p in compiled_dir.rglob("*.sql")}
-    predicate = re.compile(r"\bdate >= cast\('(\d{4}-\d\d-\d\d)' as date\)")
+    predicate = re.compile(r"(?<![.\w])date >= cast\('(\d{4}-\d\d-\d\d)' as date\)")
     # the watermark (the latest data taken in) is 2025-01-28 11:00, lookback 3 days; the
     # partition filter starts one day before the first instant read. The states models read
     # whole local days from the watermark minus the lookback (01-25), from midnight one day
@@ -144,6 +144,7 @@ def test_every_read_of_a_stored_table_in_a_daily_run_is_bounded(warehouse):
                for user, hour, name in (("jinseok", 9, "session_start"), (f"u{day}", 10, "first_visit"),
                                         (f"u{day}", 11, "purchase"))]
     warehouse.load_events(history)
+    warehouse.dbt("seed")
     warehouse.dbt("run")
     warehouse.append_events([visit("minji", "2024-12-31 10:00"), dict(visit("u2024-12-29", "2024-12-31 11:00"),
                                                                      event_name="add_to_cart")])

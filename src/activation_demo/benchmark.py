@@ -397,9 +397,11 @@ NODE_ID = re.compile(r'"node_id": "model\.[\w]+\.(\w+)"')
 @contextmanager
 def profiled_scans(profile_path: Path) -> Iterator[dict[str, dict[str, int]]]:
     """While active, every statement dbt runs on DuckDB (in this process) is profiled: yields
-    {model: {table: rows scanned}}, the rows DuckDB's table scans read (after the row groups
-    its min/max statistics skip), summed over the model's statements (the plan's queries,
-    the hooks, its statement), attributed by the node id of dbt's query comment."""
+    {model: {table: rows}}, the cardinality of each table scan in DuckDB's profile (the rows
+    it passes on, after the filters pushed into it, such as a bound on the partition
+    column: what a partitioned engine would read), summed over the model's statements (the
+    plan's queries, the hooks, its statement), attributed by the node id of dbt's query
+    comment. (DuckDB itself still reads the row groups its min/max statistics cannot skip.)"""
     from dbt.adapters.duckdb.environments.local import DuckDBCursorWrapper
 
     scans: dict[str, dict[str, int]] = {}
@@ -408,7 +410,7 @@ def profiled_scans(profile_path: Path) -> Iterator[dict[str, dict[str, int]]]:
     def walk(operator: dict[str, Any], found: dict[str, int]) -> None:
         if operator.get("type") == "TABLE_SCAN" and "Table" in operator.get("extra_info", {}):
             table = operator["extra_info"]["Table"].rsplit(".", 1)[-1]
-            found[table] = found.get(table, 0) + int(operator.get("rows_scanned", 0))
+            found[table] = found.get(table, 0) + int(operator.get("intermediate_rows", 0))
         for child in operator.get("children", []):
             walk(child, found)
 

@@ -259,3 +259,9 @@
     {{ return({'grain': meta.grain, 'week_start': meta.week_start, 'timezone': meta.timezone,
                'as_of': meta.as_of}) }}
 {% endmacro %}
+
+
+{#- `expression as name`, or the expression alone when it is already the column `name`. -#}
+{% macro _as(expression, name) -%}
+    {{ expression }}{{ '' if expression | lower == name | lower else ' as ' ~ name }}
+{%- endmacro %}

@@ -1,7 +1,7 @@
 {#- activation_states, state computation: from the sequence of each user's active periods
     (and, on a windowed run, the carried row before them) to the state, streak and count of
     each active period. Islands: within a run of consecutive periods, the period number minus
-    the position is constant. -#}
+    the period_position is constant. -#}
 {% macro _activation_states_compute(plan, configuration) %}
 {%- set grain, attributes = configuration.grain, configuration.attributes -%}
 {%- set windowed = plan.first_rewritten_period is not none -%}
@@ -16,7 +16,7 @@ period_sequence as (
         user_id,
         period_start,
         false as is_carried,
-        cast(null as {{ dbt.type_string() }}) as carried_state,
+        cast(null as {{ dbt.type_string() | lower }}) as carried_state,
         cast(null as {{ int_type }}) as carried_streak,
         cast(null as {{ int_type }}) as carried_lifetime,
         cast(null as date) as carried_first_active_period
@@ -47,11 +47,11 @@ period_sequence as (
 ordered as (
 
     select
-        period_sequence.*,
+        *,
         lag(period_start) over user_periods as previous_active_period,
         lag(period_start, 2) over user_periods as second_previous_active_period,
         lead(period_start) over user_periods as next_active_period,
-        row_number() over user_periods as position,
+        row_number() over user_periods as period_position,
         min(period_start) over user_history as first_sequence_period,
         max(case when is_carried then 1 else 0 end) over user_history as has_carried,
         max(carried_state) over user_history as base_state,
@@ -65,12 +65,12 @@ ordered as (
 
 ),
 
--- islands: within a run of consecutive periods, the period number minus the position is
+-- islands: within a run of consecutive periods, the period number minus the period_position is
 -- constant; the first island (the one holding the carried row, if any) is numbered -1
 gaps as (
 
     select
-        ordered.*,
+        *,
         {{ dbt_activation._periods_between('previous_active_period', 'period_start', grain) }}
             as periods_since_previous,
         {{ dbt_activation._periods_between(
@@ -79,7 +79,7 @@ gaps as (
         {{ dbt_activation._periods_between('period_start', 'next_active_period', grain) }}
             as periods_to_next,
         {{ dbt_activation._periods_between('first_sequence_period', 'period_start', grain) }}
-            - position as island
+            - period_position as island
     from ordered
 
 ),
@@ -87,7 +87,7 @@ gaps as (
 states as (
 
     select
-        gaps.*,
+        *,
         case
             when is_carried then carried_state
             when previous_active_period is null then 'new'
@@ -96,8 +96,8 @@ states as (
         end as activation_state,
         -- the state of the previous active period (the carried row's, or derived from its own gap)
         case
-            when previous_active_period is null then cast(null as {{ dbt.type_string() }})
-            when has_carried = 1 and position = 2 then base_state
+            when previous_active_period is null then cast(null as {{ dbt.type_string() | lower }})
+            when has_carried = 1 and period_position = 2 then base_state
             when second_previous_active_period is null then 'new'
             when previous_periods_since_previous = 1 then 'retained'
             else 'reactivated'
@@ -109,7 +109,7 @@ states as (
         end as active_streak,
         case
             when is_carried then carried_lifetime
-            else position - has_carried + coalesce(base_lifetime, 0)
+            else period_position - has_carried + coalesce(base_lifetime, 0)
         end as lifetime_active_periods
     from gaps
 

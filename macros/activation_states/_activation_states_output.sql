@@ -15,7 +15,7 @@ active_rows as (
         user_id,
         activation_state,
         case
-            when activation_state = 'new' then cast(null as {{ dbt.type_string() }})
+            when activation_state = 'new' then cast(null as {{ dbt.type_string() | lower }})
             when activation_state = 'reactivated' then 'inactive'
             else previous_active_state
         end as previous_state,
@@ -54,30 +54,31 @@ churn_rows as (
         {{ dbt_activation._add_periods('states.period_start', 1, grain) }} <= {{ as_of_period }}
         and (states.next_active_period is null or states.periods_to_next > 1)
         {%- if windowed %}
-        and {{ dbt_activation._add_periods('states.period_start', 1, grain) }} >= {{ dbt_activation._date_literal(plan.first_rewritten_period) }}
+        and {{ dbt_activation._add_periods('states.period_start', 1, grain) }}
+        >= {{ dbt_activation._date_literal(plan.first_rewritten_period) }}
 
     union all
 
     -- users active in the last stored period and not rewritten: the churn row of the period
     -- after it, if this run adds that period, from their stored row
     select
-        {{ dbt_activation._add_periods('stored.period_start', 1, grain) }} as period_start,
-        stored.user_id,
+        {{ dbt_activation._add_periods('stored_row.period_start', 1, grain) }} as period_start,
+        stored_row.user_id,
         'inactive' as activation_state,
-        stored.activation_state as previous_state,
+        stored_row.activation_state as previous_state,
         false as is_active,
         0 as active_streak,
         1 as periods_since_last_active,
         0 as inactive_periods,
-        stored.first_active_period,
-        stored.lifetime_active_periods
-    from {{ this }} as stored
+        stored_row.first_active_period,
+        stored_row.lifetime_active_periods
+    from {{ this }} as stored_row
     left join rewritten_users
-        on stored.user_id = rewritten_users.user_id
+        on stored_row.user_id = rewritten_users.user_id
     where
-        stored.period_start = {{ dbt_activation._date_literal(plan.last_stored_period) }}
-        and {{ dbt_activation._add_periods('stored.period_start', 1, grain) }} <= {{ as_of_period }}
-        and stored.is_active
+        stored_row.period_start = {{ dbt_activation._date_literal(plan.last_stored_period) }}
+        and {{ dbt_activation._add_periods('stored_row.period_start', 1, grain) }} <= {{ as_of_period }}
+        and stored_row.is_active
         and rewritten_users.user_id is null
         {%- endif %}
 

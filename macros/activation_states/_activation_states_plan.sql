@@ -56,7 +56,8 @@
         {%- set as_of_period = watermark_period -%}
     {%- endif -%}
     {%- set last_stored_period = dbt_activation._as_date(stored.details.last_period) if stored else none -%}
-    {%- if stored and (new_data is not none or configuration.as_of is not none) and as_of_period is not none and last_stored_period is not none
+    {%- if stored and (new_data is not none or configuration.as_of is not none)
+            and as_of_period is not none and last_stored_period is not none
             and as_of_period < last_stored_period and mode not in dbt_activation._plan_refusals() -%}
         {%- set mode = 'as_of_moved_back' -%}
     {%- endif -%}
@@ -73,7 +74,8 @@
                     'watermark_period': none if watermark_period is none else watermark_period | string,
                     'first_rewritten_period': none, 'merge_bound': none,
                     'next_first_rewritten_period': none if watermark_at is none else
-                        dbt_activation._activation_states_first_period(watermark_at, lookback_days, configuration) | string},
+                        dbt_activation._activation_states_first_period(watermark_at, lookback_days,
+                            configuration) | string},
     } -%}
     {%- if mode == 'as_of_moved_back' -%}
         {%- do plan.update({'refusal': dbt_activation._plan_refusal_message('activation_states', mode,
@@ -110,7 +112,8 @@
     instant is at most a day before its UTC day); and its period, the run's first rewritten
     period. -#}
 {% macro _activation_states_first_day(watermark_at, lookback_days, configuration) %}
-    {%- set first_instant = dbt_activation._as_datetime(watermark_at) - modules.datetime.timedelta(days=lookback_days) -%}
+    {%- set first_instant = dbt_activation._as_datetime(watermark_at)
+        - modules.datetime.timedelta(days=lookback_days) -%}
     {{ return(first_instant.date() - modules.datetime.timedelta(
         days=0 if configuration.timezone | upper == 'UTC' else 1)) }}
 {% endmacro %}
@@ -166,7 +169,8 @@
             where
                 {{ activity_instant }} is not null
                 {%- if first_instant_read is not none %}
-                and {{ dbt_activation._scan_since(activity_instant, inputs.source_partition_column, first_instant_read) }}
+                and {{ dbt_activation._scan_since(activity_instant, inputs.source_partition_column,
+                    first_instant_read) }}
                 {%- endif %}
                 {%- if configuration.as_of is not none %}
                 and {{ dbt_activation._period_start(dbt_activation._local_timestamp(activity_instant,
@@ -177,5 +181,6 @@
         ) as latest
     {%- endset -%}
     {%- set row = run_query(query).rows[0] -%}
-    {{ return({'latest_instant': dbt_activation._naive_utc(row[0]), 'latest_period': dbt_activation._as_date(row[1])}) }}
+    {{ return({'latest_instant': dbt_activation._naive_utc(row[0]),
+               'latest_period': dbt_activation._as_date(row[1])}) }}
 {% endmacro %}

@@ -19,7 +19,7 @@ activity as (
 activity_periods as (
 
     select
-        activity.*,
+        *,
         {{ dbt_activation._period_start('active_at', grain, week_start) }} as period_start
     from activity
 
@@ -38,7 +38,8 @@ activity_periods as (
         {%- endfor %}
     from activity_periods
     where
-        activity_periods.period_start <= {{ dbt_activation._activation_states_as_of_period(plan, configuration, inputs) }}
+        activity_periods.period_start
+        <= {{ dbt_activation._activation_states_as_of_period(plan, configuration, inputs) }}
         {%- if windowed %}
         and {{ dbt_activation._period_start('activity_periods.active_at', 'day') }}
         >= {{ dbt_activation._date_literal(plan.first_day_read) }}
@@ -73,15 +74,15 @@ rewritten_users as (
 stored_first_period as (
 
     select
-        stored.user_id,
-        stored.period_start
+        stored_row.user_id,
+        stored_row.period_start
         {%- for attribute in attributes %},
-        stored.{{ attribute }}
+        stored_row.{{ attribute }}
         {%- endfor %}
-    from {{ this }} as stored
+    from {{ this }} as stored_row
     inner join rewritten_users
-        on stored.user_id = rewritten_users.user_id
-    where stored.period_start = {{ first_rewritten_period }} and stored.is_active
+        on stored_row.user_id = rewritten_users.user_id
+    where stored_row.period_start = {{ first_rewritten_period }} and stored_row.is_active
 
 ),
 {%- if attributes %}
@@ -179,7 +180,7 @@ active_periods as (
         until_inclusive=true) -%}
     {%- set instant = inputs.activity_instant -%}
     select
-        {{ configuration.user_id }} as user_id,
+        {{ dbt_activation._as(configuration.user_id, 'user_id') }},
         {%- for attribute in configuration.attributes %}
         {{ attribute }},
         {%- endfor %}

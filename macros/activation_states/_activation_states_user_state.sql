@@ -36,19 +36,19 @@
         cast(null as date) as carried_until
     from (
         select
-            stored.user_id,
-            stored.period_start,
-            stored.activation_state,
-            stored.active_streak,
-            stored.lifetime_active_periods,
-            stored.first_active_period,
-            row_number() over (partition by stored.user_id order by stored.period_start desc) as recency
-        from {{ relation }} as stored
+            stored_row.user_id,
+            stored_row.period_start,
+            stored_row.activation_state,
+            stored_row.active_streak,
+            stored_row.lifetime_active_periods,
+            stored_row.first_active_period,
+            row_number() over (partition by stored_row.user_id order by stored_row.period_start desc) as recency
+        from {{ relation }} as stored_row
         where
-            stored.is_active
-            and stored.period_start < {{ to_period }}
+            stored_row.is_active
+            and stored_row.period_start < {{ to_period }}
             {%- if from_period is not none %}
-            and stored.period_start >= {{ from_period }}
+            and stored_row.period_start >= {{ from_period }}
             {%- endif %}
     ) as ranked
     where recency = 1
@@ -60,7 +60,7 @@
     select
         null as user_id,
         cast(null as date) as last_active_period,
-        cast(null as {{ dbt.type_string() }}) as last_active_state,
+        cast(null as {{ dbt.type_string() | lower }}) as last_active_state,
         cast(null as {{ dbt.type_bigint() }}) as last_active_streak,
         cast(null as {{ dbt.type_bigint() }}) as lifetime_active_periods,
         cast(null as date) as first_active_period,

@@ -25,7 +25,8 @@
     {%- do config(meta={'dbt_activation': {'macro': macro_name}}) -%}
 
     {#- what shapes the rows: recorded with each run, and compared by the next -#}
-    {%- set configuration = {'source': dbt_activation._relation_name(source), 'user_id': user_id, 'activity_at': activity_at} -%}
+    {%- set configuration = {'source': dbt_activation._relation_name(source), 'user_id': user_id,
+        'activity_at': activity_at} -%}
     {%- set inputs = {
         'source': source,
         'activity_instant': dbt_activation._instant_column(macro_name, 'activity_at', source, activity_at),
@@ -42,7 +43,7 @@
 with activity as (
 
     select
-        {{ configuration.user_id }} as user_id,
+        {{ dbt_activation._as(configuration.user_id, 'user_id') }},
         {{ inputs.activity_instant }} as activity_at
     from {{ inputs.source }}
     where
@@ -90,21 +91,21 @@ final as (
     select
         seen.user_id,
         case
-            when stored.first_active_at < seen.first_active_at then stored.first_active_at
+            when stored_row.first_active_at < seen.first_active_at then stored_row.first_active_at
             else seen.first_active_at
         end as first_active_at,
         case
-            when stored.last_active_at > seen.last_active_at then stored.last_active_at
+            when stored_row.last_active_at > seen.last_active_at then stored_row.last_active_at
             else seen.last_active_at
         end as last_active_at
     from seen
-    left join {{ this }} as stored
-        on seen.user_id = stored.user_id
+    left join {{ this }} as stored_row
+        on seen.user_id = stored_row.user_id
     -- only the rows that change: the lookback re-reads activity already stored
     where
-        stored.user_id is null
-        or seen.first_active_at < stored.first_active_at
-        or seen.last_active_at > stored.last_active_at
+        stored_row.user_id is null
+        or seen.first_active_at < stored_row.first_active_at
+        or seen.last_active_at > stored_row.last_active_at
 
 )
 {%- else %}

@@ -77,7 +77,7 @@ filled as (
 with_dormant as (
 
     select
-        filled.*,
+        *,
         cast(
             sum(new_users) over (order by period_start rows unbounded preceding)
             - new_users - retained_users - reactivated_users

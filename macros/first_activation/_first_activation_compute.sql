@@ -38,20 +38,21 @@ seen_occurrences as (
 stored_occurrences as (
 
     select
-        stored.user_id,
-        stored.event_name,
-        stored.datetime
-    from {{ this }} as stored
+        stored_row.user_id,
+        stored_row.event_name,
+        stored_row.datetime
+    from {{ this }} as stored_row
     inner join seen_occurrences
         on
-            stored.user_id = seen_occurrences.user_id
-            and stored.event_name = seen_occurrences.event_name
+            stored_row.user_id = seen_occurrences.user_id
+            and stored_row.event_name = seen_occurrences.event_name
     left join changed_users
-        on stored.user_id = changed_users.user_id
+        on stored_row.user_id = changed_users.user_id
     where
         changed_users.user_id is null
         {%- if plan.details.merge_bound %}
-        and stored.date >= {{ dbt_activation._date_literal(dbt_activation._as_date(plan.details.merge_bound['from'])) }}
+        and stored_row.date
+        >= {{ dbt_activation._date_literal(dbt_activation._as_date(plan.details.merge_bound['from'])) }}
         {%- endif %}
 
 ),

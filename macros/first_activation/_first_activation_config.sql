@@ -33,34 +33,35 @@
 {% macro _first_activation_stale_rows(configuration, bound) -%}
     {%- set first_visit_event = configuration.first_visit_event -%}
     (
-        stored.event_name not in ('{{ (configuration.key_events + [first_visit_event]) | join("', '") }}')
+        stored_row.event_name not in ('{{ (configuration.key_events + [first_visit_event]) | join("', '") }}')
         or exists (
             select 1
             from {{ this }} as current_first_visit
             where
                 current_first_visit.event_name = '{{ first_visit_event }}'
-                and current_first_visit.user_id = stored.user_id
-                and current_first_visit.first_visit_datetime <> stored.first_visit_datetime
+                and current_first_visit.user_id = stored_row.user_id
+                and current_first_visit.first_visit_datetime <> stored_row.first_visit_datetime
                 {%- if bound is not none %}
                 and current_first_visit.date >= {{ bound }}
                 {%- endif %}
         )
     )
     {%- if bound is not none %}
-    and stored.date >= {{ bound }}
+    and stored_row.date >= {{ bound }}
     {%- endif %}
 {%- endmacro %}
 
 {% macro default___first_activation_cleanup(configuration, bound) -%}
-    {{ return('delete from ' ~ this ~ ' as stored where '
+    {{ return('delete from ' ~ this ~ ' as stored_row where '
         ~ dbt_activation._first_activation_stale_rows(configuration, bound)) }}
 {%- endmacro %}
 
 {#- BigQuery: the same rows removed with MERGE ... WHEN MATCHED THEN DELETE, valid BigQuery
     DML that the BigQuery API emulator of the test suite also runs (it has no DELETE). -#}
 {% macro bigquery___first_activation_cleanup(configuration, bound) -%}
-    {{ return('merge into ' ~ this ~ ' as target using (select stored.user_id, stored.event_name, stored.date'
-        ~ ' from ' ~ this ~ ' as stored where ' ~ dbt_activation._first_activation_stale_rows(configuration, bound)
+    {{ return('merge into ' ~ this ~ ' as target using ('
+        ~ 'select stored_row.user_id, stored_row.event_name, stored_row.date'
+        ~ ' from ' ~ this ~ ' as stored_row where ' ~ dbt_activation._first_activation_stale_rows(configuration, bound)
         ~ ') as stale on target.user_id = stale.user_id and target.event_name = stale.event_name'
         ~ ' and target.date = stale.date' ~ (' and target.date >= ' ~ bound if bound is not none else '')
         ~ ' when matched then delete') }}

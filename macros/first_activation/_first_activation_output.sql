@@ -29,25 +29,25 @@ select * from final
 dropped_rows as (
 
     select
-        stored.date,
-        stored.user_id,
-        stored.event_name
-    from {{ this }} as stored
+        stored_row.date,
+        stored_row.user_id,
+        stored_row.event_name
+    from {{ this }} as stored_row
     left join final
         on
-            stored.user_id = final.user_id
-            and stored.event_name = final.event_name
+            stored_row.user_id = final.user_id
+            and stored_row.event_name = final.event_name
     left join changed_users
-        on stored.user_id = changed_users.user_id
+        on stored_row.user_id = changed_users.user_id
     where
         (
             final.user_id is not null
             or changed_users.user_id is not null
-            or stored.event_name not in ('{{ (key_events + [first_visit_event]) | join("', '") }}')
+            or stored_row.event_name not in ('{{ (key_events + [first_visit_event]) | join("', '") }}')
         )
         {%- if bound is not none %}
         -- every row the run replaces or drops is at or after its bound
-        and stored.date >= {{ bound }}
+        and stored_row.date >= {{ bound }}
         {%- endif %}
 
 ),
@@ -65,22 +65,22 @@ kept_rows as (
 
     select
         {%- for column in columns %}
-        stored.{{ column }}{{ ',' if not loop.last }}
+        stored_row.{{ column }}{{ ',' if not loop.last }}
         {%- endfor %}
-    from {{ this }} as stored
+    from {{ this }} as stored_row
     inner join touched_dates
-        on stored.date = touched_dates.date
+        on stored_row.date = touched_dates.date
     left join dropped_rows
         on
-            stored.user_id = dropped_rows.user_id
-            and stored.event_name = dropped_rows.event_name
+            stored_row.user_id = dropped_rows.user_id
+            and stored_row.event_name = dropped_rows.event_name
     where
         dropped_rows.user_id is null
         -- a tombstone left by an interrupted run is not kept
-        and stored.event_name is not null
+        and stored_row.event_name is not null
         {%- if bound is not none %}
         -- the touched partitions are at or after the bound
-        and stored.date >= {{ bound }}
+        and stored_row.date >= {{ bound }}
         {%- endif %}
 
 ),

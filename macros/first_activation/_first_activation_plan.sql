@@ -99,7 +99,8 @@
         {%- set changed_query -%}
             select
                 min(users_source.first_visit_at) as earliest_changed,
-                min(case when stored.user_id is not null then stored.first_visit_datetime end) as earliest_moved_old
+                min(case when stored_row.user_id is not null then stored_row.first_visit_datetime end)
+                    as earliest_moved_old
             from (
                 -- one row per user, as in the model's SQL
                 select {{ configuration.user_id }} as user_id, min({{ inputs.first_visit_instant }}) as first_visit_at
@@ -109,14 +110,14 @@
             ) as users_source
             left join
                 {%- if dbt_activation._first_activation_user_state_exists() %}
-                {{ dbt_activation._first_activation_user_state_relation() }} as stored
+                {{ dbt_activation._first_activation_user_state_relation() }} as stored_row
                 {%- else %}
-                ({{ dbt_activation._first_activation_user_state_rows(this, configuration) }}) as stored
+                ({{ dbt_activation._first_activation_user_state_rows(this, configuration) }}) as stored_row
                 {%- endif %}
-                on users_source.user_id = stored.user_id
+                on users_source.user_id = stored_row.user_id
             where
-                stored.user_id is null
-                or stored.first_visit_datetime
+                stored_row.user_id is null
+                or stored_row.first_visit_datetime
                 <> {{ dbt_activation._local_timestamp('users_source.first_visit_at', configuration.timezone) }}
         {%- endset -%}
         {%- set row = run_query(changed_query).rows[0] -%}

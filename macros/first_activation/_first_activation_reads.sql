@@ -10,7 +10,7 @@
 users_source as (
 
     select
-        {{ user_id }} as user_id,
+        {{ dbt_activation._as(user_id, 'user_id') }},
         min({{ inputs.first_visit_instant }}) as first_visit_at
     from {{ inputs.users }}
     where {{ user_id }} is not null and {{ inputs.first_visit_instant }} is not null
@@ -21,8 +21,8 @@ users_source as (
 events_source as (
 
     select
-        {{ user_id }} as user_id,
-        {{ event_name }} as event_name,
+        {{ dbt_activation._as(user_id, 'user_id') }},
+        {{ dbt_activation._as(event_name, 'event_name') }},
         {{ event_at }} as event_at
     from {{ inputs.events }}
     where

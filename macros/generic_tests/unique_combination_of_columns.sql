@@ -20,7 +20,8 @@
 
 select
     {%- for column in combination_of_columns %}
-    {{ column }} as {{ column if modules.re.match('^[A-Za-z_][A-Za-z0-9_]*$', column) else 'combination_' ~ loop.index }},
+    {{ column }} as {{ column if modules.re.match('^[A-Za-z_][A-Za-z0-9_]*$', column)
+        else 'combination_' ~ loop.index }},
     {%- endfor %}
     count(*) as n_records
 from {{ model }}

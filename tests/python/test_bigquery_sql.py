@@ -46,6 +46,16 @@ def test_compiled_sql_parses_as_bigquery(warehouse):
     assert json.loads(result.stdout) == {}
 
 
+def daily_history(days: int) -> list[dict]:
+    """From 2024-11-01, `days` days: a visitor every day, and each day a new user who visits
+    and buys."""
+    start = dt.date(2024, 11, 1)
+    return [dict(visit(user, f"{day} {hour:02d}:00"), event_name=name)
+            for day in (start + dt.timedelta(days=n) for n in range(days))
+            for user, hour, name in (("jinseok", 9, "session_start"), (f"u{day}", 10, "first_visit"),
+                                     (f"u{day}", 11, "purchase"))]
+
+
 # Demo models that name `date` as the DATE partition column of their source (fact__events,
 # partitioned by it on BigQuery); the purchase models do not.
 PARTITION_FILTERED = ["fact__first_activation_events", "fact_app_visit_first_last",
@@ -60,13 +70,8 @@ def test_incremental_bigquery_sql_filters_the_source_on_its_partition_column(war
     column argument carry no such filter."""
     if warehouse.engine.name != "bigquery":
         pytest.skip("runs on the bigquery engine")
-    # 2024-11-01 .. 2025-01-28: a visitor every day, and each day a new user who visits and buys
-    start = dt.date(2024, 11, 1)
-    history = [dict(visit(user, f"{day} {hour:02d}:00"), event_name=name)
-               for day in (start + dt.timedelta(days=n) for n in range(89))
-               for user, hour, name in (("jinseok", 9, "session_start"), (f"u{day}", 10, "first_visit"),
-                                        (f"u{day}", 11, "purchase"))]
-    warehouse.load_events(history)
+    # 2024-11-01 .. 2025-01-28
+    warehouse.load_events(daily_history(89))
     warehouse.dbt("seed")                        # the worked examples' models read the seeds
     warehouse.dbt("run")
     warehouse.append_events([visit("minji", "2025-02-01 10:00")])
@@ -138,12 +143,7 @@ def test_every_read_of_a_stored_table_in_a_daily_run_is_bounded(warehouse):
     one row per user (a FirstLast model, a user state) or the run state."""
     if warehouse.engine.name != "bigquery":
         pytest.skip("runs on the bigquery engine")
-    start = dt.date(2024, 11, 1)
-    history = [dict(visit(user, f"{day} {hour:02d}:00"), event_name=name)
-               for day in (start + dt.timedelta(days=n) for n in range(60))
-               for user, hour, name in (("jinseok", 9, "session_start"), (f"u{day}", 10, "first_visit"),
-                                        (f"u{day}", 11, "purchase"))]
-    warehouse.load_events(history)
+    warehouse.load_events(daily_history(60))
     warehouse.dbt("seed")
     warehouse.dbt("run")
     warehouse.append_events([visit("minji", "2024-12-31 10:00"), dict(visit("u2024-12-29", "2024-12-31 11:00"),

@@ -241,9 +241,9 @@
     {%- set meta = dbt_activation._activation_model_meta(activation) -%}
     {%- if meta is none -%}
         {%- if grain is none -%}
-            {%- do dbt_activation._fail(macro_name, 'grain', grain,
-                "one of 'day', 'week', 'month' for " ~ activation ~ ", which is not a model built by"
-                ~ " dbt_activation.activation_states (its grain cannot be read from its configuration)") -%}
+            {{ exceptions.raise_compiler_error(macro_name ~ ": grain is required for " ~ activation
+                ~ ", which is not a model built by dbt_activation.activation_states (its grain cannot"
+                ~ " be read from its configuration); give grain='day', 'week' or 'month'") }}
         {%- endif -%}
         {{ return({'grain': grain, 'week_start': dbt_activation._activation_var('activation__week_start'),
                    'timezone': dbt_activation._activation_var('activation__timezone'), 'as_of': as_of}) }}
@@ -253,7 +253,8 @@
             {{ exceptions.raise_compiler_error(
                 macro_name ~ ": " ~ argument ~ " " ~ dbt_activation._shown(value) ~ " disagrees with the "
                 ~ argument ~ " " ~ dbt_activation._shown(meta.get(argument)) ~ " that " ~ activation
-                ~ " is built with; leave " ~ argument ~ " out (it is read from the model) or give the model's") }}
+                ~ " is built with; leave " ~ argument ~ " out (it is read from the model) or set it to "
+                ~ dbt_activation._shown(meta.get(argument))) }}
         {%- endif -%}
     {%- endfor -%}
     {{ return({'grain': meta.grain, 'week_start': meta.week_start, 'timezone': meta.timezone,

@@ -27,7 +27,7 @@
     {%- if first_last is not none -%}
         {%- do dbt_activation._validate_relation(macro_name, 'first_last', first_last) -%}
         {%- if execute -%}
-            {%- do exceptions.warn(macro_name ~ ": model " ~ this.identifier ~ ": first_last is no longer"
+            {%- do exceptions.warn("Warning: " ~ macro_name ~ ": model " ~ this.identifier ~ ": first_last is no longer"
                 ~ " read (the model records its own watermark) and can be removed from the call") -%}
         {%- endif -%}
     {%- endif -%}

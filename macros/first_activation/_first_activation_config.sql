@@ -157,7 +157,7 @@
     {%- set found = run_query(query).columns[0].values() | list -%}
     {%- set missing = checked | reject('in', found) | list -%}
     {%- if missing -%}
-        {%- do exceptions.warn("first_activation_events: model " ~ this.identifier ~ ": key event"
+        {%- do exceptions.warn("Warning: first_activation_events: model " ~ this.identifier ~ ": key event"
             ~ ("s " if missing | length > 1 else " ") ~ dbt_activation._shown(missing)
             ~ " never occur" ~ ("" if missing | length > 1 else "s")
             ~ " in the events read (no user performed " ~ ("them" if missing | length > 1 else "it")

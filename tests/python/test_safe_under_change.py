@@ -172,7 +172,7 @@ def test_a_key_event_that_never_occurs_is_named_in_a_warning(consumer):
                                                               "key_events=['purchase', 'purchse']")})
     consumer.dbt("run", "--select", "+funnel")
     log = (consumer.root / "logs" / "dbt.log").read_text()
-    assert ('first_activation_events: model funnel: key event ["purchse"] never occurs in the events read '
+    assert ('Warning: first_activation_events: model funnel: key event ["purchse"] never occurs in the events read '
             '(no user performed it at or after their first visit); check the spelling in key_events') in log
 
 
@@ -290,6 +290,7 @@ def test_the_summary_and_the_generic_tests_read_the_model_s_configuration(consum
     result = consumer.dbt("run", "--select", "my_states_day_summary", expect_success=False)
     text = " ".join(str(r.message) for r in result.result or [])
     assert 'activation_summary: grain "week" disagrees with the grain "day" that' in text
+    assert 'is built with; leave grain out (it is read from the model) or set it to "day"' in text
 
 
 # A consumer's override of the package's bound, one period too late (a day for the first

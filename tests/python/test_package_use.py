@@ -108,6 +108,17 @@ def test_macros_work_in_another_project_and_the_demo_stays_out(consumer):
                                        "order by user_id, event_name").fetchall()
 
 
+def test_first_last_given_to_activation_states_is_ignored_with_a_warning(consumer):
+    messages: list[tuple[str, str]] = []
+    result = dbtRunner(callbacks=[lambda event: messages.append((event.info.level, event.info.msg))]).invoke(
+        ["compile", "--select", "fact_visit_activation_weekly", "--project-dir", str(consumer.root),
+         "--profiles-dir", str(consumer.root), "--quiet"])
+    release_duckdb()
+    assert result.success
+    assert ("warn", "Warning: activation_states: model fact_visit_activation_weekly: first_last is no longer "
+            "read (the model records its own watermark) and can be removed from the call") in messages
+
+
 def test_a_date_activity_column_runs_incrementally(consumer):
     # (its model also names its time zone in lower case: accepted, as the engine accepts it)
     import duckdb

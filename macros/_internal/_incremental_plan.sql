@@ -92,8 +92,12 @@
     {%- elif plan.refusal is not none -%}
         {{ exceptions.raise_compiler_error(plan.refusal) }}
     {%- endif -%}
+    {#- a command that compiles without running the model (compile, docs generate, show, test) -#}
+    {%- set command = flags.WHICH if flags.WHICH is defined else none -%}
+    {%- set compiled_only = command is not none and command not in ['run', 'build', 'retry'] -%}
     {{ log(macro_name ~ " " ~ this ~ ": " ~ plan.mode ~ " (run " ~ plan.run_number ~ "): " ~ window_text
-        ~ "; watermark " ~ (plan.watermark_at or 'none'), info=true) }}
+        ~ "; watermark " ~ (plan.watermark_at or 'none')
+        ~ ("; compiled only (dbt " ~ command ~ "), nothing is written" if compiled_only else ""), info=true) }}
 {% endmacro %}
 
 
@@ -135,10 +139,16 @@
 {% endmacro %}
 
 
-{#- The name of a relation a model reads, as recorded in its configuration: its identifier
-    (in a unit test or for an ephemeral model, the name of the CTE standing for it, without
-    dbt's `__dbt__cte__` prefix). -#}
+{#- The name of a relation a model reads, as recorded in its configuration: its identifier,
+    qualified by its schema when that is not the model's own (so the same table name in
+    another schema is another source, while a copy of the project in another schema, such as
+    `dbt clone` makes, keeps its names); in a unit test or for an ephemeral model, the name of
+    the CTE standing for it (without dbt's `__dbt__cte__` prefix). -#}
 {% macro _relation_name(relation) %}
     {%- set name = relation.identifier | lower -%}
-    {{ return(name[12:] if name.startswith('__dbt__cte__') else name) }}
+    {%- if name.startswith('__dbt__cte__') -%}
+        {{ return(name[12:]) }}
+    {%- endif -%}
+    {%- set schema = (relation.schema or '') | lower -%}
+    {{ return(schema ~ '.' ~ name if schema and schema != (this.schema or '') | lower else name) }}
 {% endmacro %}

@@ -6,9 +6,10 @@
     built with, the watermark) and any later 'started' row (a run interrupted after it
     began). See docs/decisions/adr-0001-run-state.md. -#}
 
-{#- The run-state table of the model being built. -#}
-{% macro _run_state_relation() %}
-    {{ return(this.incorporate(path={'identifier': this.identifier ~ '__run_state'}, type='table')) }}
+{#- The run-state table of `model` (a relation; none: the model being built). -#}
+{% macro _run_state_relation(model=none) %}
+    {%- set model = this if model is none else model -%}
+    {{ return(model.incorporate(path={'identifier': model.identifier ~ '__run_state'}, type='table')) }}
 {% endmacro %}
 
 
@@ -17,12 +18,14 @@
     ({'run_number', 'mode', 'configuration', 'watermark_at', 'details'}; none if there is
     none) and the last 'started' run after it (none if there is none: on DuckDB and
     PostgreSQL a run's hooks commit with its rows, so only an interrupted run on another
-    engine leaves one). -#}
-{% macro _run_state_read() %}
-    {%- if not dbt_activation._is_queryable(this) -%}
+    engine leaves one). `model`: the relation whose state is read (none: the model being
+    built). -#}
+{% macro _run_state_read(model=none) %}
+    {%- set model = this if model is none else model -%}
+    {%- if not dbt_activation._is_queryable(model) -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set relation = dbt_activation._run_state_relation() -%}
+    {%- set relation = dbt_activation._run_state_relation(model) -%}
     {%- if adapter.get_relation(database=relation.database, schema=relation.schema,
             identifier=relation.identifier) is none -%}
         {{ return(none) }}

@@ -203,34 +203,44 @@
 {% endmacro %}
 
 
-{#- The recorded configuration of an activation model (the `meta` that activation_states
-    sets on its node: grain, timezone, week_start, as_of, attributes), found in the graph by
-    the relation (or, for a generic test with a `where` config, the subquery around it); none
-    when no node built by activation_states matches, or while dbt parses. -#}
-{% macro _activation_model_meta(activation) %}
+{#- The node of an activation model (built by activation_states, whose `meta` records its
+    grain, timezone, week_start, as_of and attributes), found in the graph by the relation
+    (or, for a generic test with a `where` config, the subquery around it; for a unit test,
+    the fixture standing for it); none when no such node matches, or while dbt parses. -#}
+{% macro _activation_model_node(activation) %}
     {%- if not execute -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set text = (activation | string) | lower -%}
     {#- a unit test's fixture stands for the model under dbt's CTE name -#}
-    {%- set cte_name = dbt_activation._relation_name(activation) if activation.identifier is defined else none -%}
+    {%- set cte_name = dbt_activation._fixture_name(activation) -%}
     {%- set found = [] -%}
     {%- for node in graph.nodes.values() if node.resource_type in ['model', 'snapshot', 'seed']
             and node.relation_name and (node.config.meta or {}).get('dbt_activation', {}).get('macro')
             == 'activation_states' -%}
         {%- set name = node.relation_name | lower -%}
         {%- if name == text or (activation.identifier is not defined and name in text)
-                or (cte_name and activation.identifier | lower != cte_name and node.name | lower == cte_name) -%}
-            {%- do found.append(node.config.meta.dbt_activation) -%}
+                or (cte_name and node.name | lower == cte_name) -%}
+            {%- do found.append(node) -%}
         {%- endif -%}
     {%- endfor -%}
     {{ return(found | first if found else none) }}
 {% endmacro %}
 
 
+{#- The model name a unit test's fixture (a CTE named `__dbt__cte__<model>`) stands for;
+    none for anything else. -#}
+{% macro _fixture_name(relation) %}
+    {%- set identifier = (relation.identifier or '') | lower if relation.identifier is defined else '' -%}
+    {{ return(identifier[12:] if identifier.startswith('__dbt__cte__') else none) }}
+{% endmacro %}
+
+
 {#- The grain, week start and as-of date of an activation model, from its recorded
-    configuration (_activation_model_meta). `grain` and `as_of`, when given, override it and
-    must agree with it; for a relation not built by activation_states, `grain` is required. -#}
+    configuration (the node's meta, _activation_model_node), which the stored table must have
+    been built with (_activation_model_in_step). `grain` and `as_of`, when given, override it
+    and must agree with it; for a relation not built by activation_states, `grain` is
+    required. -#}
 {% macro _activation_model_settings(macro_name, activation, grain=none, as_of=none) %}
     {%- if grain is not none -%}
         {%- set grain = dbt_activation._validate_choice(macro_name, 'grain', grain, ['day', 'week', 'month']) -%}
@@ -238,8 +248,8 @@
     {%- if not execute -%}
         {{ return({'grain': grain or 'day', 'week_start': 'monday', 'timezone': 'UTC', 'as_of': as_of}) }}
     {%- endif -%}
-    {%- set meta = dbt_activation._activation_model_meta(activation) -%}
-    {%- if meta is none -%}
+    {%- set node = dbt_activation._activation_model_node(activation) -%}
+    {%- if node is none -%}
         {%- if grain is none -%}
             {{ exceptions.raise_compiler_error(macro_name ~ ": grain is required for " ~ activation
                 ~ ", which is not a model built by dbt_activation.activation_states (its grain cannot"
@@ -247,6 +257,10 @@
         {%- endif -%}
         {{ return({'grain': grain, 'week_start': dbt_activation._activation_var('activation__week_start'),
                    'timezone': dbt_activation._activation_var('activation__timezone'), 'as_of': as_of}) }}
+    {%- endif -%}
+    {%- set meta = node.config.meta.dbt_activation -%}
+    {%- if dbt_activation._fixture_name(activation) is none -%}
+        {%- do dbt_activation._activation_model_in_step(macro_name, node) -%}
     {%- endif -%}
     {%- for argument, value in {'grain': grain, 'as_of': as_of}.items() -%}
         {%- if value is not none and value != meta.get(argument) -%}
@@ -259,6 +273,33 @@
     {%- endfor -%}
     {{ return({'grain': meta.grain, 'week_start': meta.week_start, 'timezone': meta.timezone,
                'as_of': meta.as_of}) }}
+{% endmacro %}
+
+
+{#- Fails when the table of the activation model `node` was last built with other settings
+    than its model now gives (its meta), e.g. a grain changed in the model file and not yet
+    run, or refused: figures computed with the new settings over the stored rows would be
+    wrong. Nothing to check without a recorded run state (see _run_state.sql). -#}
+{% macro _activation_model_in_step(macro_name, node) %}
+    {%- set meta = node.config.meta.dbt_activation -%}
+    {%- set recorded = dbt_activation._run_state_read(api.Relation.create(
+        database=node.database, schema=node.schema, identifier=node.alias)) -%}
+    {%- set stored = recorded.complete.configuration if recorded and recorded.complete else none -%}
+    {%- if stored is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set given = {'grain': meta.grain, 'timezone': meta.timezone,
+        'week_start': meta.week_start if meta.grain == 'week' else none, 'as_of': meta.as_of} -%}
+    {%- for setting, value in given.items() -%}
+        {%- set was = stored.get(setting) -%}
+        {%- if (was | string if was is not none else none) != (value | string if value is not none else none) -%}
+            {{ exceptions.raise_compiler_error(macro_name ~ ": the table of " ~ node.name
+                ~ " was last built with " ~ setting ~ " " ~ dbt_activation._shown(was) ~ ", but its model now gives "
+                ~ setting ~ " " ~ dbt_activation._shown(value) ~ "; run that model first (dbt run --select "
+                ~ node.name ~ "; a changed grain, time zone or week start, or an earlier as_of,"
+                ~ " needs --full-refresh), or restore " ~ setting ~ " " ~ dbt_activation._shown(was)) }}
+        {%- endif -%}
+    {%- endfor -%}
 {% endmacro %}
 
 

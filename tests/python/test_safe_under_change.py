@@ -106,6 +106,13 @@ def test_a_setting_that_reshapes_stored_rows_is_refused_and_the_table_untouched(
     consumer.write_models({"visits_wk": "{{ dbt_activation.activation_states(source=ref('events'), "
                                         "activity_at='occurred_at', grain='week', attributes=['country']) }}"})
     refused(consumer, "visits_wk", ['built with activity_at "event_at" and this run has activity_at "occurred_at"'])
+    # a table of the same name in another schema is another source
+    consumer.write_models({
+        "elsewhere/events_elsewhere": "{{ config(schema='other', alias='events') }} select * from {{ ref('events') }}",
+        "visits_wk": MODELS["visits_wk"].replace("ref('events')", "ref('events_elsewhere')")})
+    consumer.dbt("run", "--select", "events_elsewhere")
+    refused(consumer, "visits_wk", ['its rows were built with source "events" and this run has source "',
+                                    '_other.events"'])
     consumer.write_models({"visits_wk": MODELS["visits_wk"]})
     refused(consumer, "visits_wk", ["its rows run to the period 2025-01-13 and this run's as-of period is "
                                     "2025-01-06 (as_of 2025-01-08)", "or set as_of to a date in the period "
@@ -158,11 +165,18 @@ def test_key_events_added_are_backfilled_and_removed_ones_removed(consumer):
     consumer.dbt("run", "--select", "+funnel")
     consumer.write_models({"funnel": MODELS["funnel"].replace("key_events=['purchase']",
                                                               "key_events=['session_start']")})
+    # a compile logs the plan it would run, and writes nothing
+    consumer.dbt("compile", "--select", "funnel")
+    log = (consumer.root / "logs" / "dbt.log").read_text()
+    assert ("backfilling session_start, removing purchase; watermark 2025-01-15 18:00:00.250000; "
+            "compiled only (dbt compile), nothing is written") in log
+    assert canonical(consumer.rows("funnel"), key) == canonical(funnel_expected(FIRST + LATER), key)
     consumer.dbt("run", "--select", "funnel")
     assert canonical(consumer.rows("funnel"), key) == canonical(
         funnel_expected(FIRST + LATER, ("session_start",)), key)
     log = (consumer.root / "logs" / "dbt.log").read_text()
     assert "key_events_changed (run 2): reading events since" in log
+    assert "backfilling session_start, removing purchase; watermark 2025-01-15 18:00:00.250000\n" in log
     assert "backfilling session_start, removing purchase" in log
 
 
@@ -293,6 +307,26 @@ def test_the_summary_and_the_generic_tests_read_the_model_s_configuration(consum
     text = " ".join(str(r.message) for r in result.result or [])
     assert 'activation_summary: grain "week" disagrees with the grain "day" that' in text
     assert 'is built with; leave grain out (it is read from the model) or set it to "day"' in text
+    # the model file changed and not yet run (here, refused): the summary and the tests refuse
+    # rather than compute weekly figures over the stored daily rows
+    consumer.write_models({
+        "my_states_day": "{{ dbt_activation." + STATES + ", grain='week', week_start='sunday') }}",
+        "my_states_day_summary": "{{ dbt_activation.activation_summary(activation=ref('my_states_day')) }}"})
+    before = sorted(repr(sorted(row.items())) for row in consumer.rows("my_states_day_summary"))
+    message = ('the table of my_states_day was last built with grain "day", but its model now gives grain '
+               '"week"; run that model first (dbt run --select my_states_day; a changed grain, time zone or '
+               'week start, or an earlier as_of, needs --full-refresh), or restore grain "day"')
+    result = consumer.dbt("run", "--select", "my_states_day_summary", expect_success=False)
+    assert "activation_summary: " + message in " ".join(str(r.message) for r in result.result or [])
+    assert sorted(repr(sorted(row.items())) for row in consumer.rows("my_states_day_summary")) == before
+    result = consumer.dbt("test", "--select", "my_states_day", expect_success=False)
+    texts = [str(r.message) for r in result.result or []]
+    assert len(texts) == 3 and all(message in t for t in texts), texts
+    assert any("activation_accounting: " + message in t for t in texts)
+    assert any("activation_state_columns: " + message in t for t in texts)
+    # once the model is rebuilt with the new grain, they follow it
+    consumer.dbt("build", "--select", "my_states_day+", "--full-refresh")
+    assert len(consumer.rows("my_states_day_summary")) == 3
 
 
 # A consumer's override of the package's bound, one period too late (a day for the first

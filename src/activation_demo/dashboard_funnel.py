@@ -8,7 +8,6 @@ the low-cardinality text columns of the users model the facts were built from.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
@@ -38,16 +37,10 @@ def users_model(wh: Warehouse, source: FunnelSource) -> UsersModel | None:
     run was built with, as its run state (``<model>__run_state``) records them (the
     manifest's meta does not hold them); None when there is no such record or the users
     model is not among the model's inputs in the warehouse."""
-    run_state = f"{source.model}__run_state"
-    if not wh.has(run_state):
-        return None
-    text = wh.scalar(f"select model_configuration from {wh.relation(run_state)} "
-                     "where run_status = 'complete' order by run_number desc limit 1")
-    try:
-        configuration = json.loads(text) if text else {}
-    except ValueError:
-        return None
-    users = next((name for name in source.inputs if name.lower() == str(configuration.get("users")).lower()), None)
+    configuration = wh.built_with(source.model) or {}
+    # recorded by name, qualified by its schema when that is not the model's own
+    recorded = str(configuration.get("users")).lower().rsplit(".", 1)[-1]
+    users = next((name for name in source.inputs if name.lower() == recorded), None)
     if not (users and wh.has(users) and configuration.get("user_id") and configuration.get("first_visit_at")):
         return None
     return UsersModel(users, configuration["user_id"], configuration["first_visit_at"])

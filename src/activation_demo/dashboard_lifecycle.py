@@ -211,13 +211,30 @@ def lifecycle_payload(wh: Warehouse, source: ActivationSource) -> dict[str, Any]
     }
 
 
+def settings_not_built(wh: Warehouse, source: ActivationSource) -> str | None:
+    """The settings of the manifest (the model file, perhaps changed since) that the
+    model's table was not built with, as its run state records them, e.g. ``grain 'day'
+    (now 'week')``; None when they agree or nothing is recorded."""
+    built = wh.built_with(source.model)
+    if built is None:
+        return None
+    given = {"grain": source.grain, "timezone": source.timezone,
+             "week_start": source.week_start if source.grain == "week" else None, "as_of": source.as_of}
+    changed = [f"{name} {built.get(name)!r} (now {value!r})" for name, value in given.items()
+               if built.get(name) != value]
+    return ", ".join(changed) or None
+
+
 def lifecycle_metrics(wh: Warehouse, activations: tuple[ActivationSource, ...]) -> list[dict[str, Any]]:
     by_metric: dict[str, list[ActivationSource]] = defaultdict(list)
     for source in activations:
-        if wh.has(source.model):
-            by_metric[source.metric].append(source)
-        else:
+        if not wh.has(source.model):
             print(f"dashboard: skipping {source.model}: in the manifest but not in the warehouse")
+        elif changed := settings_not_built(wh, source):
+            print(f"dashboard: skipping {source.model}: its table was last built with {changed}, "
+                  "not what its model now gives: run the model first")
+        else:
+            by_metric[source.metric].append(source)
     metrics = []
     for metric, sources in by_metric.items():
         daily = next((s.model for s in sources if s.grain == "day"), None)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
@@ -51,6 +52,20 @@ class Warehouse:
 
     def scalar(self, sql: str, parameters: list[Any] | None = None) -> Any:
         return self.con.execute(sql, parameters or []).fetchone()[0]
+
+    def built_with(self, model: str) -> dict[str, Any] | None:
+        """The configuration the model's table was last built with, as its run state
+        (``<model>__run_state``, beside it) records it; None without a readable record."""
+        run_state = f"{model}__run_state"
+        if not self.has(run_state):
+            return None
+        text = self.scalar(f"select max_by(model_configuration, run_number) from {self.relation(run_state)} "
+                           "where run_status = 'complete'")
+        try:
+            configuration = json.loads(text) if text else None
+        except ValueError:
+            return None
+        return configuration if isinstance(configuration, dict) else None
 
 
 def json_value(value: Any) -> Any:

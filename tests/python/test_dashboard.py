@@ -55,7 +55,7 @@ sys.path.insert(0, str(PROJECT_DIR / "src"))  # when the package is not installe
 from activation_demo import dashboard  # noqa: E402
 from activation_demo.dashboard_discovery import ActivationSource, FunnelSource, discover, load_manifest  # noqa: E402
 from activation_demo.dashboard_funnel import NO_VALUE, unpack_rows, users_model  # noqa: E402
-from activation_demo.dashboard_lifecycle import summary_data  # noqa: E402
+from activation_demo.dashboard_lifecycle import lifecycle_metrics, summary_data  # noqa: E402
 from activation_demo.dashboard_page import build_dashboard, build_payload, to_json  # noqa: E402
 from activation_demo.dashboard_warehouse import Warehouse  # noqa: E402
 from activation_demo.generate import EventStream, generate  # noqa: E402
@@ -549,6 +549,24 @@ def test_payload_header_facts(built):
     assert {d["term"] for d in built.payload["definitions"]} >= {"new", "retained", "reactivated", "churned (inactive)"}
     html = built.page.read_text()
     assert latest.isoformat(sep=" ")[:19] in html
+
+
+def test_a_model_whose_table_was_built_with_other_settings_is_skipped_with_a_message(built, capsys):
+    """A model file changed and not yet run (or refused): the manifest's grain is not the
+    one the table was built with, so its figures would be wrong; the model is left out."""
+    as_built = ActivationSource(model="fact_app_visit_activation_daily", metric="app_visit", grain="day",
+                                week_start="monday", timezone="UTC")
+    wh = Warehouse(built.db_path)
+    try:
+        assert [m["model"] for metric in lifecycle_metrics(wh, (as_built,)) for m in metric["models"]] == [
+            "fact_app_visit_activation_daily"]
+        changed = dataclasses.replace(as_built, grain="week")
+        assert lifecycle_metrics(wh, (changed,)) == []
+    finally:
+        wh.close()
+    assert ("dashboard: skipping fact_app_visit_activation_daily: its table was last built with grain 'day' "
+            "(now 'week'), week_start None (now 'monday'), not what its model now gives: run the model first"
+            ) in capsys.readouterr().out
 
 
 def test_missing_inputs_fail_with_a_message(tmp_path, built):

@@ -141,8 +141,8 @@
 
 {#- The name of a relation a model reads, as recorded in its configuration: its identifier,
     qualified by its schema when that is not the model's own (so the same table name in
-    another schema is another source, while a copy of the project in another schema, such as
-    `dbt clone` makes, keeps its names); in a unit test or for an ephemeral model, the name of
+    another schema is another source, while the project built in another schema records the
+    same names); in a unit test or for an ephemeral model, the name of
     the CTE standing for it (without dbt's `__dbt__cte__` prefix). -#}
 {% macro _relation_name(relation) %}
     {%- set name = relation.identifier | lower -%}

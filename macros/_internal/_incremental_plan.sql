@@ -21,10 +21,12 @@
 
 
 {#- The first of `settings` (names) whose value differs between the recorded configuration
-    and this run's, or none. Names and zones compare case-insensitively, as SQL does. -#}
+    and this run's, or none. Names and zones compare case-insensitively, as SQL does. A
+    setting the recorded configuration lacks (recorded by an earlier version of the package,
+    which did not record it) is not compared. -#}
 {% macro _changed_setting(stored, current, settings) %}
-    {%- for setting in settings -%}
-        {%- if dbt_activation._setting_key(stored.get(setting)) != dbt_activation._setting_key(current.get(setting)) -%}
+    {%- for setting in settings if setting in stored -%}
+        {%- if dbt_activation._setting_key(stored[setting]) != dbt_activation._setting_key(current.get(setting)) -%}
             {{ return(setting) }}
         {%- endif -%}
     {%- endfor -%}
@@ -73,11 +75,12 @@
             ~ dbt_activation._shown(recorded.interrupted.configuration) ~ "), so the table may hold rows of either; "
             ~ rebuild -%}
     {%- elif mode == 'configuration_changed' -%}
-        {%- set text = "its rows were built with " ~ setting ~ " "
-            ~ dbt_activation._shown(recorded.complete.configuration.get(setting)) ~ " and this run has "
+        {%- set was = dbt_activation._shown(recorded.complete.configuration.get(setting)) -%}
+        {%- set text = "its rows were built with " ~ setting ~ " " ~ was ~ " and this run has "
             ~ setting ~ " " ~ dbt_activation._shown(configuration.get(setting))
-            ~ ": the rows already stored would not match the new ones; " ~ rebuild ~ ", or set "
-            ~ setting ~ " back to " ~ dbt_activation._shown(recorded.complete.configuration.get(setting)) -%}
+            ~ ": the rows already stored would not match the new ones; " ~ rebuild ~ ", or "
+            ~ ("read the relation of the schema it was built from again (null: the model's own schema)"
+               if setting.endswith('_schema') else "set " ~ setting ~ " back to " ~ was) -%}
     {%- else -%}
         {%- set text = detail ~ "; " ~ rebuild ~ (", or " ~ alternative if alternative else "") -%}
     {%- endif -%}
@@ -97,7 +100,8 @@
     {%- set compiled_only = command is not none and command not in ['run', 'build', 'retry'] -%}
     {{ log(macro_name ~ " " ~ this ~ ": " ~ plan.mode ~ " (run " ~ plan.run_number ~ "): " ~ window_text
         ~ "; watermark " ~ (plan.watermark_at or 'none')
-        ~ ("; compiled only (dbt " ~ command ~ "), nothing is written" if compiled_only else ""), info=true) }}
+        ~ ("; compiled only (dbt " ~ ('docs generate' if command == 'generate' else command) ~ "), nothing is written"
+           if compiled_only else ""), info=true) }}
 {% endmacro %}
 
 
@@ -139,16 +143,20 @@
 {% endmacro %}
 
 
-{#- The name of a relation a model reads, as recorded in its configuration: its identifier,
-    qualified by its schema when that is not the model's own (so the same table name in
-    another schema is another source, while the project built in another schema records the
-    same names); in a unit test or for an ephemeral model, the name of
-    the CTE standing for it (without dbt's `__dbt__cte__` prefix). -#}
+{#- The name of a relation a model reads, as recorded in its configuration: its identifier
+    (in a unit test or for an ephemeral model, the name of the CTE standing for it, without
+    dbt's `__dbt__cte__` prefix). -#}
 {% macro _relation_name(relation) %}
     {%- set name = relation.identifier | lower -%}
-    {%- if name.startswith('__dbt__cte__') -%}
-        {{ return(name[12:]) }}
-    {%- endif -%}
+    {{ return(name[12:] if name.startswith('__dbt__cte__') else name) }}
+{% endmacro %}
+
+{#- The schema of a relation a model reads, as recorded beside its name: none when it is the
+    model's own (so the project built in another schema, a developer's or a CI one, records
+    the same settings) or for a CTE; else the schema, so that a table of the same name in
+    another schema is another source. -#}
+{% macro _relation_schema(relation) %}
     {%- set schema = (relation.schema or '') | lower -%}
-    {{ return(schema ~ '.' ~ name if schema and schema != (this.schema or '') | lower else name) }}
+    {%- set fixture = ((relation.identifier or '') | lower).startswith('__dbt__cte__') -%}
+    {{ return(schema if schema and not fixture and schema != (this.schema or '') | lower else none) }}
 {% endmacro %}

@@ -206,7 +206,8 @@
 {#- The node of an activation model (built by activation_states, whose `meta` records its
     grain, timezone, week_start, as_of and attributes), found in the graph by the relation
     (or, for a generic test with a `where` config, the subquery around it; for a unit test,
-    the fixture standing for it); none when no such node matches, or while dbt parses. -#}
+    the fixture standing for it; with `--defer`, another target's relation of that name);
+    none when no such node matches, or while dbt parses. -#}
 {% macro _activation_model_node(activation) %}
     {%- if not execute -%}
         {{ return(none) }}
@@ -224,6 +225,16 @@
             {%- do found.append(node) -%}
         {%- endif -%}
     {%- endfor -%}
+    {%- if not found and activation.identifier is defined and activation.identifier -%}
+        {#- a deferred ref (dbt run --defer) names the other target's table: the one node of that name -#}
+        {%- set named = [] -%}
+        {%- for node in graph.nodes.values() if node.resource_type == 'model'
+                and (node.config.meta or {}).get('dbt_activation', {}).get('macro') == 'activation_states'
+                and (node.alias or node.name) | lower == activation.identifier | lower -%}
+            {%- do named.append(node) -%}
+        {%- endfor -%}
+        {%- do found.extend(named if named | length == 1 else []) -%}
+    {%- endif -%}
     {{ return(found | first if found else none) }}
 {% endmacro %}
 
@@ -260,7 +271,10 @@
     {%- endif -%}
     {%- set meta = node.config.meta.dbt_activation -%}
     {%- if dbt_activation._fixture_name(activation) is none -%}
-        {%- do dbt_activation._activation_model_in_step(macro_name, node) -%}
+        {#- the table read: the relation given, or the node's for a `where` subquery -#}
+        {%- do dbt_activation._activation_model_in_step(macro_name, node,
+            activation if activation.identifier is defined else api.Relation.create(
+                database=node.database, schema=node.schema, identifier=node.alias)) -%}
     {%- endif -%}
     {%- for argument, value in {'grain': grain, 'as_of': as_of}.items() -%}
         {%- if value is not none and value != meta.get(argument) -%}
@@ -276,14 +290,13 @@
 {% endmacro %}
 
 
-{#- Fails when the table of the activation model `node` was last built with other settings
-    than its model now gives (its meta), e.g. a grain changed in the model file and not yet
-    run, or refused: figures computed with the new settings over the stored rows would be
-    wrong. Nothing to check without a recorded run state (see _run_state.sql). -#}
-{% macro _activation_model_in_step(macro_name, node) %}
+{#- Fails when `relation`, the table of the activation model `node`, was last built with
+    other settings than its model now gives (its meta), e.g. a grain changed in the model file
+    and not yet run, or refused: figures computed with the new settings over the stored rows
+    would be wrong. Nothing to check without a recorded run state (see _run_state.sql). -#}
+{% macro _activation_model_in_step(macro_name, node, relation) %}
     {%- set meta = node.config.meta.dbt_activation -%}
-    {%- set recorded = dbt_activation._run_state_read(api.Relation.create(
-        database=node.database, schema=node.schema, identifier=node.alias)) -%}
+    {%- set recorded = dbt_activation._run_state_read(relation) -%}
     {%- set stored = recorded.complete.configuration if recorded and recorded.complete else none -%}
     {%- if stored is none -%}
         {{ return(none) }}

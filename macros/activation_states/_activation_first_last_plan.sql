@@ -9,7 +9,7 @@
     {%- if mode is none -%}
         {%- set stored = recorded.complete -%}
         {%- set setting = dbt_activation._changed_setting(stored.configuration, configuration,
-            ['source', 'user_id', 'activity_at']) -%}
+            ['source', 'source_schema', 'user_id', 'activity_at']) -%}
         {%- set mode = 'configuration_changed' if setting is not none
             else 'empty_table' if stored.watermark_at is none else 'normal' -%}
     {%- endif -%}

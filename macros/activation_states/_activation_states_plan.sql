@@ -23,7 +23,7 @@
     {%- set setting = none -%}
     {%- if mode is none -%}
         {%- set setting = dbt_activation._changed_setting(stored.configuration, configuration,
-            ['source', 'user_id', 'activity_at', 'grain', 'timezone']
+            ['source', 'source_schema', 'user_id', 'activity_at', 'grain', 'timezone']
             + (['week_start'] if grain == 'week' else [])) -%}
         {%- set stored_attributes = dbt_activation._setting_key(stored.configuration.attributes) -%}
         {%- set attributes = dbt_activation._setting_key(configuration.attributes) -%}

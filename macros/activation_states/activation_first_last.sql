@@ -25,7 +25,8 @@
     {%- do config(meta={'dbt_activation': {'macro': macro_name}}) -%}
 
     {#- what shapes the rows: recorded with each run, and compared by the next -#}
-    {%- set configuration = {'source': dbt_activation._relation_name(source), 'user_id': user_id,
+    {%- set configuration = {'source': dbt_activation._relation_name(source),
+        'source_schema': dbt_activation._relation_schema(source), 'user_id': user_id,
         'activity_at': activity_at} -%}
     {%- set inputs = {
         'source': source,

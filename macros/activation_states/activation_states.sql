@@ -68,6 +68,7 @@
     {#- what shapes the rows: recorded with each run, and compared by the next -#}
     {%- set configuration = {
         'source': dbt_activation._relation_name(source),
+        'source_schema': dbt_activation._relation_schema(source),
         'user_id': user_id,
         'activity_at': activity_at,
         'grain': grain,

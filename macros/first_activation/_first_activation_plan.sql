@@ -13,8 +13,8 @@
     {%- if mode is none -%}
         {%- set stored = recorded.complete -%}
         {%- set setting = dbt_activation._changed_setting(stored.configuration, configuration,
-            ['events', 'users', 'user_id', 'event_name', 'event_at', 'first_visit_at', 'first_visit_event',
-             'timezone']) -%}
+            ['events', 'events_schema', 'users', 'users_schema', 'user_id', 'event_name', 'event_at',
+             'first_visit_at', 'first_visit_event', 'timezone']) -%}
         {%- set added = configuration.key_events | reject('in', stored.configuration.key_events) | list -%}
         {%- set removed = stored.configuration.key_events | reject('in', configuration.key_events) | list -%}
         {%- set mode = 'configuration_changed' if setting is not none

@@ -62,6 +62,8 @@
     {%- set configuration = {
         'events': dbt_activation._relation_name(events),
         'users': dbt_activation._relation_name(users),
+        'events_schema': dbt_activation._relation_schema(events),
+        'users_schema': dbt_activation._relation_schema(users),
         'key_events': key_events,
         'user_id': user_id,
         'event_name': event_name,

@@ -7,7 +7,8 @@
     {%- for situation in run_query('select * from ' ~ ref('activation_states_plan_situations')) -%}
         {%- set blank = [none, ''] -%}
         {%- set configuration = {
-            'source': 'events', 'user_id': 'user_id', 'activity_at': situation['activity_at'],
+            'source': 'events', 'source_schema': situation['source_schema'] or none,
+            'user_id': 'user_id', 'activity_at': situation['activity_at'],
             'grain': situation['grain'], 'timezone': situation['timezone'], 'week_start': situation['week_start'],
             'attributes': (situation['attributes'] or '').split('|') | reject('in', blank) | list,
             'as_of': none if situation['as_of'] in blank else dbt_activation._as_date(situation['as_of']) | string,
@@ -22,6 +23,11 @@
                 'as_of': none if situation['recorded_as_of'] in blank
                     else dbt_activation._as_date(situation['recorded_as_of']) | string,
             } -%}
+            {#- blank: not recorded (by an earlier version of the package); 'none': the model's own -#}
+            {%- if situation['recorded_source_schema'] not in blank -%}
+                {%- do stored_configuration.update({'source_schema': none
+                    if situation['recorded_source_schema'] == 'none' else situation['recorded_source_schema']}) -%}
+            {%- endif -%}
             {%- set interrupted = none -%}
             {%- if situation['interrupted_timezone'] not in blank -%}
                 {%- set interrupted_configuration = configuration.copy() -%}

@@ -38,9 +38,7 @@ def users_model(wh: Warehouse, source: FunnelSource) -> UsersModel | None:
     manifest's meta does not hold them); None when there is no such record or the users
     model is not among the model's inputs in the warehouse."""
     configuration = wh.built_with(source.model) or {}
-    # recorded by name, qualified by its schema when that is not the model's own
-    recorded = str(configuration.get("users")).lower().rsplit(".", 1)[-1]
-    users = next((name for name in source.inputs if name.lower() == recorded), None)
+    users = next((name for name in source.inputs if name.lower() == str(configuration.get("users")).lower()), None)
     if not (users and wh.has(users) and configuration.get("user_id") and configuration.get("first_visit_at")):
         return None
     return UsersModel(users, configuration["user_id"], configuration["first_visit_at"])

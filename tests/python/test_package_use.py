@@ -190,3 +190,47 @@ def test_bad_arguments_fail_at_compile_time_with_a_clear_message(consumer, call,
     assert not result.success
     text = str(result.exception) if result.exception else " ".join(str(r.message) for r in result.result)
     assert message in text
+
+
+def test_a_summary_deferred_to_another_target_s_model_reads_that_table(tmp_path):
+    """`dbt run --defer --state`: a developer builds only the summary; its ref names the
+    production table of the activation model, whose recorded configuration it reads (before,
+    the model was not found and the summary asked for a grain), and whose run state it checks
+    against the model file."""
+    root = tmp_path / "deferring"
+    (root / "models").mkdir(parents=True)
+    (root / "macros").mkdir()
+    (root / "dbt_project.yml").write_text(yaml.safe_dump({
+        "name": "consumer", "version": "1.0", "config-version": 2, "profile": "consumer"}))
+    (root / "packages.yml").write_text(yaml.safe_dump({"packages": [{"local": str(PROJECT_DIR)}]}))
+    (root / "profiles.yml").write_text(yaml.safe_dump({"consumer": {"target": "prod", "outputs": {
+        name: {"type": "duckdb", "path": str(root / "w.duckdb"), "schema": name, "threads": 1}
+        for name in ("prod", "dev")}}}))
+    (root / "models" / "visits.sql").write_text(
+        "select * from (values ('a', timestamp '2025-01-01 10:00:00'), ('a', timestamp '2025-01-09 10:00:00'),"
+        " ('b', timestamp '2025-01-02 10:00:00')) as visits(user_id, datetime)\n")
+    weekly = "{{ dbt_activation.activation_states(source=ref('visits'), grain='week') }}\n"
+    (root / "models" / "visits_wk.sql").write_text(weekly)
+    (root / "models" / "visits_wk_summary.sql").write_text(
+        "{{ dbt_activation.activation_summary(activation=ref('visits_wk')) }}\n")
+
+    def dbt(*args: str):
+        result = dbtRunner().invoke([*args, "--project-dir", str(root), "--profiles-dir", str(root), "--quiet"])
+        release_duckdb()
+        return result
+
+    assert dbt("deps").success
+    assert dbt("build", "--target-path", str(root / "prod_state")).success
+    deferred = ("run", "--target", "dev", "--select", "visits_wk_summary", "--defer", "--state",
+                str(root / "prod_state"))
+    result = dbt(*deferred)
+    assert result.success, [str(r.message) for r in result.result or []] or result.exception
+    import duckdb
+    with duckdb.connect(str(root / "w.duckdb"), read_only=True) as con:
+        assert con.execute("select * from dev.visits_wk_summary order by period_start").fetchall() == \
+            con.execute("select * from prod.visits_wk_summary order by period_start").fetchall()
+    (root / "models" / "visits_wk.sql").write_text(weekly.replace("'week'", "'month'"))
+    result = dbt(*deferred)
+    assert not result.success
+    assert ('activation_summary: the table of visits_wk was last built with grain "week", but its model now '
+            'gives grain "month"') in " ".join(str(r.message) for r in result.result or [])
